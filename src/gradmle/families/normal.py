@@ -1,0 +1,71 @@
+"""The Normal family, parameters ``mu`` and ``sigma``.
+
+With D(mu) = s2 + (xbar - mu)^2 the average log-likelihood is
+``-log(2 pi)/2 - log(sigma) - D / (2 sigma^2)``: everything needed after the one pass
+over the data is ``(n, xbar, s2)``, so each evaluation costs O(1).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..stats import Moments, moments
+from .base import Family
+
+HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+NAN2 = (math.nan, math.nan)
+
+
+class Normal(Family):
+    name = "normal"
+    param_names = ("mu", "sigma")
+    constraints = ("real", "positive")
+
+    def reduce(self, x: np.ndarray) -> Moments:
+        return moments(x)
+
+    def initial(self, stats: Moments):
+        return self.closed_form(stats)
+
+    def closed_form(self, stats: Moments):
+        return (stats.mean, math.sqrt(stats.var))
+
+    def objective(self, stats: Moments):
+        shift, dmean, var = stats.shift, stats.dmean, stats.var
+        log, isfinite, inf = math.log, math.isfinite, math.inf
+
+        def value_and_grad(theta):
+            mu, sigma = theta
+            if not (sigma > 0.0 and isfinite(sigma) and isfinite(mu)):
+                return -inf, NAN2
+            # xbar - mu with xbar = shift + dmean: exact near the optimum.
+            dm = (shift - mu) + dmean
+            s2 = sigma * sigma
+            if s2 == 0.0:  # sigma so small that sigma^2 underflows
+                return -inf, (math.copysign(inf, dm) if dm else 0.0, inf)
+            r = (var + dm * dm) / s2
+            return -HALF_LOG_2PI - log(sigma) - 0.5 * r, (dm / s2, (r - 1.0) / sigma)
+
+        return value_and_grad
+
+    def hessian(self, theta, stats: Moments) -> np.ndarray:
+        mu, sigma = theta
+        dm = (stats.shift - mu) + stats.dmean
+        d = stats.var + dm * dm
+        s2 = sigma * sigma
+        h12 = -2.0 * dm / (s2 * sigma)
+        return np.array([[-1.0 / s2, h12], [h12, (1.0 - 3.0 * d / s2) / s2]])
+
+    def fisher(self, theta) -> np.ndarray:
+        s2 = theta[1] * theta[1]
+        return np.array([[1.0 / s2, 0.0], [0.0, 2.0 / s2]])
+
+    def scales(self, theta):
+        sigma = abs(theta[1])
+        return (sigma, sigma * math.sqrt(0.5))
+
+    def frame(self, stats: Moments):
+        spread = stats.range
+        return (stats.mean, 0.0), (100.0 * spread, 100.0 * spread)

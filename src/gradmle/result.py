@@ -1,0 +1,124 @@
+"""What a fit returns: the estimates, the whole record of the run, and a verdict."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+__all__ = ["FitResult", "STATUSES"]
+
+#: Every status a fit can end with.
+STATUSES = ("converged", "max_iter", "diverged")
+
+
+def _fmt(v: float) -> str:
+    if v is None:
+        return "-"
+    if not math.isfinite(v):
+        return str(v)
+    return f"{v:.10g}"
+
+
+@dataclass
+class FitResult:
+    """Result of :func:`gradmle.fit`.
+
+    Attributes
+    ----------
+    params : dict
+        Final estimate, parameter name -> float (the last iterate the method reached,
+        also when it diverged).
+    loglik : float
+        Average log-likelihood (per observation) at ``params``; ``-inf`` outside the
+        parameter space.
+    status : str
+        ``"converged"``, ``"max_iter"`` or ``"diverged"``.
+    message : str
+        What happened, in one or two sentences with the numbers of this run.
+    nit : int
+        Iterations made (outer sweeps for ``method="coordinate"``).
+    nfev : int
+        Evaluations of the log-likelihood and its gradient.
+    trace : dict of numpy arrays
+        One array per parameter, plus ``"loglik"``, ``"grad_norm"`` (the gradient in
+        the parameters' statistical units, see :func:`gradmle.fit`) and
+        ``"iteration"`` (the iteration each row belongs to). Row 0 is the start; for
+        ``"coordinate"`` every single-parameter update is a row.
+    reference : dict or None
+        Closed-form MLE where the family has one.
+    error : float or None
+        Largest relative distance of ``params`` to ``reference``: for each parameter
+        ``|p - r| / max(|r|, scale)``, with ``scale`` its statistical scale at the
+        reference (sigma_hat for the Normal's mu); ``inf`` when params are not finite.
+    """
+
+    params: dict
+    loglik: float
+    status: str
+    message: str
+    nit: int
+    nfev: int
+    trace: Mapping[str, np.ndarray]
+    reference: dict | None
+    error: float | None
+    family: str
+    method: str
+    n: int
+    options: dict = field(default_factory=dict)
+    diagnosis: Any = None
+
+    @property
+    def converged(self) -> bool:
+        return self.status == "converged"
+
+    @property
+    def success(self) -> bool:  # the name scipy.optimize users look for
+        return self.converged
+
+    def summary(self) -> str:
+        """A readable table of the fit."""
+        lines = [
+            f"gradmle fit: family={self.family}  method={self.method}  n={self.n}",
+            f"status: {self.status}  ({self.nit} iterations, {self.nfev} evaluations)",
+            self.message,
+            "",
+        ]
+        head = f"{'parameter':<10} {'estimate':>18}"
+        if self.reference is not None:
+            head += f" {'closed form':>18} {'rel. error':>11}"
+        lines.append(head)
+        for name, value in self.params.items():
+            row = f"{name:<10} {_fmt(value):>18}"
+            if self.reference is not None:
+                ref = self.reference[name]
+                row += f" {_fmt(ref):>18} {_rel(value, ref, self.reference_scales.get(name, 0.0)):>11.2e}"
+            lines.append(row)
+        lines.append(f"{'loglik':<10} {_fmt(self.loglik):>18}   (average per observation)")
+        if self.diagnosis is not None:
+            lines += ["", str(self.diagnosis)]
+        return "\n".join(lines)
+
+    @property
+    def reference_scales(self) -> dict:
+        return self.options.get("reference_scales", {})
+
+    def __repr__(self) -> str:
+        est = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params.items())
+        return f"<FitResult {self.family}/{self.method} {self.status} nit={self.nit}: {est}>"
+
+
+def _rel(value: float, ref: float, scale: float) -> float:
+    if not math.isfinite(value):
+        return math.inf
+    denom = max(abs(ref), scale)
+    if denom == 0.0:
+        return 0.0 if value == ref else math.inf
+    return abs(value - ref) / denom
+
+
+def relative_error(params: Mapping[str, float], reference: Mapping[str, float], scales: Mapping[str, float]) -> float:
+    """Largest relative distance of ``params`` to ``reference`` (see FitResult.error)."""
+    return max(_rel(params[k], reference[k], scales.get(k, 0.0)) for k in reference)
