@@ -1,45 +1,51 @@
-"""``fit``: validate, reduce the data once, run one optimizer in the one loop.
+"""``fit``: validate, reduce the data once, run one optimizer through the one loop.
 
-The loop (``drive``) owns everything the optimizers do not: the trace, the stopping
-rule, and the detection of divergence. It is the only loop; every method goes
-through it.
+The loop itself lives in :mod:`gradmle.driver`; this module turns the user's options
+into a problem (family + statistics + parametrization) and a stepper, and the run into
+a :class:`FitResult`.
 """
 
 from __future__ import annotations
 
 import math
-import sys
+import numbers
 import time
-
-import numpy as np
 
 from . import optimizers as opt
 from .checks import choice, positive_float, positive_int
 from .data import as_sample
+from .driver import Monitor, drive
+from .optimizers.base import State
 from .families import Family, get_family
+from .problem import Problem
 from .result import FitResult, relative_error
 
-__all__ = ["fit", "METHODS"]
+__all__ = ["fit", "METHODS", "AUTO_METHOD"]
 
 #: Method names accepted by :func:`fit`.
-METHODS = ("gradient", "sequential", "coordinate", "closed_form")
-
-EPS = sys.float_info.epsilon
-#: A parameter is allowed this many ulps of its own size of rounding slack when
-#: testing convergence (the gradient cannot vanish below the spacing of floats).
-ULPS = 8.0
+METHODS = ("auto", "gradient", "sequential", "coordinate", "fisher", "newton", "linesearch", "adam", "lbfgs", "closed_form")
+#: Fixed-step schemes, run exactly as written (no safeguard).
+FIXED_STEP = ("gradient", "sequential", "coordinate")
+#: The step each method uses when none is given.
+DEFAULT_STEP = {"gradient": 0.1, "sequential": 0.1, "coordinate": 0.1, "fisher": 1.0,
+                "newton": 1.0, "linesearch": 1.0, "adam": 0.01}
+#: What ``method="auto"`` runs: safeguarded Newton with backtracking converges from any
+#: start (every iterate improves the likelihood; where the likelihood is not concave it
+#: takes the Fisher-scoring direction) and quadratically near the optimum.
+AUTO_METHOD = "newton"
 
 
 def fit(
     data,
     family="normal",
-    method="gradient",
-    step=0.1,
+    method="auto",
+    step=None,
     init=None,
     max_iter=1000,
     tol=1e-10,
     n_inner=None,
     n_outer=None,
+    parametrization=None,
 ) -> FitResult:
     """Fit ``family`` to ``data`` by maximum likelihood with ``method``.
 
@@ -49,12 +55,20 @@ def fit(
     family : str
         ``"normal"`` (parameters ``mu``, ``sigma``).
     method : str
+        ``"auto"`` (default: safeguarded Newton, see ``AUTO_METHOD``);
         ``"gradient"``: simultaneous fixed-step gradient ascent;
         ``"sequential"``: the same, each parameter using the already updated ones
         (sigma uses the new mu); ``"coordinate"``: ``n_inner`` steps on each
-        parameter in turn, ``n_outer`` sweeps; ``"closed_form"``.
-    step : float
-        The fixed step (learning rate) gamma > 0.
+        parameter in turn, ``n_outer`` sweeps; ``"fisher"``: Fisher scoring (natural
+        gradient, scale-free); ``"newton"``: Newton with a Fisher/gradient fallback
+        where the Hessian is not negative definite, and backtracking; ``"linesearch"``:
+        gradient ascent with Armijo backtracking; ``"adam"``: Adam; ``"lbfgs"``:
+        scipy's L-BFGS-B; ``"closed_form"``.
+    step : float, optional
+        The fixed step gamma > 0 of the fixed-step schemes and of ``"fisher"``; the
+        first trial step of ``"newton"`` and ``"linesearch"``; Adam's learning rate.
+        Defaults: 0.1 for the classic schemes, 1 for fisher, newton and linesearch,
+        0.01 for adam. Not used by ``"lbfgs"`` and ``"closed_form"``.
     init : dict, optional
         Starting values by parameter name; missing ones come from the moment
         estimates (for the Normal these are the closed form).
@@ -70,13 +84,18 @@ def fit(
     n_inner, n_outer : int, optional
         Only for ``"coordinate"``: steps per parameter block (default 10) and the
         number of sweeps (default ``max_iter``).
+    parametrization : str, optional
+        The coordinates the optimizer works in. Normal: ``"sigma"`` (default),
+        ``"log_sigma"``, ``"variance"``. Params and trace are always reported as
+        mu and sigma.
 
     Returns
     -------
     FitResult
         Divergence is a result, not an exception: the run stops at the first
         iterate that leaves the parameter space, is not finite or runs away from
-        the data, and ``status == "diverged"`` with the reason in ``message``.
+        the data, and ``status == "diverged"`` with the reason in ``message``;
+        ``result.diagnosis`` explains any run that did not converge.
 
     Examples
     --------
@@ -87,11 +106,26 @@ def fit(
     ('converged', True)
     """
     fam = get_family(family)
+    options = check_options(fam, method, step, init, max_iter, tol, n_inner, n_outer, parametrization)
+    x = as_sample(data)
+    stats = fam.reduce(x)
+    _check_spread(fam, stats)
+    return fit_reduced(fam, stats, x.shape[0], options)
+
+
+def check_options(fam: Family, method, step, init, max_iter, tol, n_inner, n_outer, parametrization) -> dict:
+    """Validate every option of :func:`fit`; returns them in canonical form."""
     method = choice("method", method, METHODS)
-    step = positive_float("step", step)
+    run = AUTO_METHOD if method == "auto" else method
+    if step is None:
+        step = DEFAULT_STEP.get(run)
+    elif run in ("lbfgs", "closed_form"):
+        raise ValueError(f"step={step!r} does not apply to method={method!r}; leave it out")
+    else:
+        step = positive_float("step", step)
     max_iter = positive_int("max_iter", max_iter)
     tol = positive_float("tol", tol)
-    if method != "coordinate":
+    if run != "coordinate":
         for name, value in (("n_inner", n_inner), ("n_outer", n_outer)):
             if value is not None:
                 raise ValueError(f"{name}={value!r} applies only to method='coordinate', not method={method!r}")
@@ -99,27 +133,50 @@ def fit(
         n_inner = 10 if n_inner is None else positive_int("n_inner", n_inner)
         if n_outer is not None:
             max_iter = positive_int("n_outer", n_outer)
-    x = as_sample(data)
-    stats = fam.reduce(x)
-    _check_spread(fam, stats)
-    theta0 = _start(fam, stats, init)
+    names = fam.parametrizations()
+    if parametrization is None:
+        parametrization = fam.default_parametrization
+    else:
+        parametrization = choice("parametrization", parametrization, tuple(names))
+    if init is not None and not hasattr(init, "items"):
+        raise TypeError(f"init must be a dict of starting values by name ({', '.join(fam.param_names)}), got {init!r}")
+    options = {"method": method, "run": run, "step": step, "init": init, "max_iter": max_iter, "tol": tol,
+               "parametrization": parametrization}
+    if run == "coordinate":
+        options.update(n_inner=n_inner, n_outer=max_iter)
+    return options
 
+
+def fit_reduced(fam: Family, stats, n: int, options: dict) -> FitResult:
+    """Run a fit on already reduced data with options from :func:`check_options`."""
+    theta0 = _start(fam, stats, options["init"])
+    transforms = fam.parametrizations()[options["parametrization"]]
+    problem = Problem(fam, stats, transforms)
+    run, step = options["run"], options["step"]
     t0 = time.perf_counter()
-    if method == "closed_form":
-        run = _closed_form_run(fam, stats)
+    if run == "closed_form":
+        out = _closed_form_run(problem)
+    elif run == "lbfgs":
+        monitor = Monitor(problem, options["tol"], leash=3)
+        status, message, nit = opt.run_lbfgs(problem, problem.working(theta0), monitor, options["max_iter"])
+        out = monitor.finish(status, message, nit)
     else:
         stepper = {
             "gradient": lambda: opt.gradient(step),
             "sequential": lambda: opt.sequential(step),
-            "coordinate": lambda: opt.coordinate(step, n_inner),
-        }[method]()
-        run = drive(fam, stats, stepper, theta0, max_iter, tol)
-    elapsed = time.perf_counter() - t0
-
-    options = {"step": step, "max_iter": max_iter, "tol": tol, "init": dict(zip(fam.param_names, theta0)), "elapsed": elapsed}
-    if method == "coordinate":
-        options.update(n_inner=n_inner, n_outer=max_iter)
-    return _result(fam, stats, method, run, options, x.shape[0])
+            "coordinate": lambda: opt.coordinate(step, options["n_inner"]),
+            "fisher": lambda: opt.fisher(step),
+            "newton": lambda: opt.newton(step),
+            "linesearch": lambda: opt.linesearch(step),
+            "adam": lambda: opt.adam(step),
+        }[run]()
+        out = drive(problem, stepper, problem.working(theta0), options["max_iter"], options["tol"])
+    out["ngev"] = problem.ngev
+    if options["method"] == "auto":
+        out["message"] = f"auto ran {run}: {out['message']}"
+    record = {k: v for k, v in options.items() if k != "init"}
+    record.update(init=dict(zip(fam.param_names, theta0)), elapsed=time.perf_counter() - t0)
+    return _result(fam, stats, out, record, n)
 
 
 def _check_spread(fam: Family, stats) -> None:
@@ -140,7 +197,7 @@ def _start(fam: Family, stats, init) -> tuple:
         if name not in fam.param_names:
             raise ValueError(f"unknown parameter {name!r} in init; {fam.name} has: {', '.join(fam.param_names)}")
         i = fam.param_names.index(name)
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(f"init[{name!r}] must be a number, got {type(value).__name__} {value!r}")
         v = float(value)
         if not math.isfinite(v):
@@ -151,138 +208,19 @@ def _start(fam: Family, stats, init) -> tuple:
     return tuple(theta)
 
 
-# ---------------------------------------------------------------------------------
-# The loop
-
-
-def _grad_norm(grad, scales) -> float:
-    total = 0.0
-    for g, s in zip(grad, scales):
-        total += (g * s) * (g * s)
-    return math.sqrt(total)
-
-
-def _small(theta, grad, prev, scales, tol) -> tuple[bool, bool]:
-    """(gradient small, step small) in the relative sense documented in fit()."""
-    s_ok = True
-    for t, g, p, s in zip(theta, grad, prev, scales):
-        a = abs(t)
-        allowed = tol * (s if s > a else a) + ULPS * EPS * a
-        if not abs(g) * s * s <= allowed:
-            return False, False  # the gradient test fails first in almost every iteration
-        if not abs(t - p) <= allowed:
-            s_ok = False
-    return True, s_ok
-
-
-def _trouble(fam: Family, theta, prev, value, grad, centers, limits, where: str) -> str | None:
-    """Why ``theta`` ends the run, or None when it may go on."""
-    names = fam.param_names
-    for name, v, p in zip(names, theta, prev):
-        if not math.isfinite(v):
-            return f"{name} became {v} {where} (it was {p:.6g})"
-    for name, v, p, c in zip(names, theta, prev, fam.constraints):
-        if c == "positive" and not v > 0.0:
-            return f"{name} crossed zero {where}: {p:.6g} -> {v:.6g}, but {name} must stay > 0"
-    for name, v, p, c, lim in zip(names, theta, prev, centers, limits):
-        if abs(v - c) > lim and abs(v - c) > abs(p - c):
-            return (
-                f"{name} ran away {where}: {p:.6g} -> {v:.6g}, more than {lim:.4g} "
-                f"(100 times the data's range) from {c:.6g} and still moving away"
-            )
-    if not math.isfinite(value) or not all(math.isfinite(g) for g in grad):
-        at = ", ".join(f"{n}={v:.6g}" for n, v in zip(names, theta))
-        return f"the log-likelihood or its gradient overflowed {where} (at {at})"
-    return None
-
-
-def drive(fam: Family, stats, stepper: opt.Stepper, theta0: tuple, max_iter: int, tol: float) -> dict:
-    """Run ``stepper`` from ``theta0`` until it converges, diverges or hits max_iter."""
-    nfev = 0
-    value_and_grad = fam.objective(stats)
-
-    def f(theta):
-        nonlocal nfev
-        nfev += 1
-        return value_and_grad(theta)
-
-    scales_of = fam.scales
-    centers, limits = fam.frame(stats)
-    # A point strictly inside this box needs no closer look (the fast path).
-    box = [
-        (max(c - lim, 0.0) if con == "positive" else c - lim, c + lim)
-        for c, lim, con in zip(centers, limits, fam.constraints)
-    ]
-
-    def inside(theta) -> bool:
-        for v, (lo, hi) in zip(theta, box):
-            if not lo < v < hi:
-                return False
-        return True
-
-    state = stepper.init(theta0, f)
-    gn = _grad_norm(state.grad, scales_of(state.theta))
-    rows = [(*state.theta, state.value, gn, 0)]
-    trouble = _trouble(fam, state.theta, state.theta, state.value, state.grad, centers, limits, "at the start")
-    if trouble:
-        return _run(state.theta, state.value, "diverged", trouble, 0, nfev, rows, fam)
-    moved = 0  # the last iteration that changed the iterate
-    for it in range(1, max_iter + 1):
-        prev = state
-        state = stepper.step(state, f)
-        if state.theta != prev.theta:
-            moved = it
-        last = prev.theta
-        path = state.path
-        for k, (theta, value, grad) in enumerate(path + ((state.theta, state.value, state.grad),)):
-            gn = _grad_norm(grad, scales_of(theta))
-            rows.append((*theta, value, gn, it))
-            if not (inside(theta) and value > -math.inf and gn < math.inf):
-                where = f"at iteration {it}" + (f" (update {k + 1} of the sweep)" if path else "")
-                trouble = _trouble(fam, theta, last, value, grad, centers, limits, where)
-                if trouble:
-                    return _run(theta, value, "diverged", trouble, it, nfev, rows, fam)
-            last = theta
-        scales = scales_of(state.theta)
-        g_ok, s_ok = _small(state.theta, state.grad, prev.theta, scales, tol)
-        if g_ok and s_ok:
-            message = (
-                f"converged after {it} iterations: the scaled gradient "
-                f"({gn:.2g}) and the last step are below tol = {tol:g}"
-            )
-            return _run(state.theta, state.value, "converged", message, it, nfev, rows, fam)
-    message = (
-        f"stopped at max_iter = {max_iter} without converging: the scaled gradient is "
-        f"{gn:.3g} (tol = {tol:g})"
-    )
-    if moved < max_iter:
-        message += (
-            f"; the iterate has not changed since iteration {moved}: the steps are below "
-            "the resolution of float64 here, so a larger step or a larger tol is needed"
-        )
-    return _run(state.theta, state.value, "max_iter", message, max_iter, nfev, rows, fam)
-
-
-def _run(theta, value, status, message, nit, nfev, rows, fam) -> dict:
-    table = np.array(rows, dtype=np.float64)
-    p = len(fam.param_names)
-    trace = {name: table[:, i].copy() for i, name in enumerate(fam.param_names)}
-    trace["loglik"] = table[:, p].copy()
-    trace["grad_norm"] = table[:, p + 1].copy()
-    trace["iteration"] = table[:, p + 2].astype(np.int64)
-    return {"theta": theta, "value": value, "status": status, "message": message, "nit": nit, "nfev": nfev, "trace": trace}
-
-
-def _closed_form_run(fam: Family, stats) -> dict:
+def _closed_form_run(problem: Problem) -> dict:
+    fam, stats = problem.family, problem.stats
     theta = fam.closed_form(stats)
     if theta is None:
-        raise ValueError(f"the {fam.name} family has no closed-form MLE; choose an iterative method")
-    value, grad = fam.value_and_grad(theta, stats)
-    rows = [(*theta, value, _grad_norm(grad, fam.scales(theta)), 0)]
-    return _run(theta, value, "converged", "closed form: the exact maximizer of the likelihood", 0, 1, rows, fam)
+        raise ValueError(f"the {fam.name} family has no closed-form MLE; choose an iterative method such as 'auto'")
+    monitor = Monitor(problem, 1.0)
+    u = problem.working(theta)
+    value, grad = problem.f(u)
+    monitor.begin(State(u, value, grad))
+    return monitor.finish("converged", "closed form: the exact maximizer of the likelihood", 0)
 
 
-def _result(fam: Family, stats, method: str, run: dict, options: dict, n: int) -> FitResult:
+def _result(fam: Family, stats, run: dict, options: dict, n: int) -> FitResult:
     params = dict(zip(fam.param_names, (float(v) for v in run["theta"])))
     ref_theta = fam.closed_form(stats)
     reference = error = None
@@ -304,7 +242,8 @@ def _result(fam: Family, stats, method: str, run: dict, options: dict, n: int) -
         reference=reference,
         error=error,
         family=fam.name,
-        method=method,
+        method=options["method"],
         n=n,
         options=options,
+        _context=(fam, stats),
     )

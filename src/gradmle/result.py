@@ -10,8 +10,10 @@ import numpy as np
 
 __all__ = ["FitResult", "STATUSES"]
 
-#: Every status a fit can end with.
-STATUSES = ("converged", "max_iter", "diverged")
+#: Every status a fit can end with. "stalled": the method stopped before max_iter
+#: without converging because it could make no further progress (a line search found
+#: no ascent, or the update no longer changes the iterate in float64).
+STATUSES = ("converged", "max_iter", "diverged", "stalled")
 
 
 def _fmt(v: float) -> str:
@@ -35,7 +37,8 @@ class FitResult:
         Average log-likelihood (per observation) at ``params``; ``-inf`` outside the
         parameter space.
     status : str
-        ``"converged"``, ``"max_iter"`` or ``"diverged"``.
+        ``"converged"``, ``"max_iter"``, ``"diverged"`` or ``"stalled"`` (no further
+        progress possible before max_iter: see ``STATUSES``).
     message : str
         What happened, in one or two sentences with the numbers of this run.
     nit : int
@@ -68,7 +71,21 @@ class FitResult:
     method: str
     n: int
     options: dict = field(default_factory=dict)
-    diagnosis: Any = None
+    _context: Any = field(default=None, repr=False, compare=False)
+    _diagnosis: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def diagnosis(self):
+        """Why the run did not converge and what would work (a :class:`Diagnosis`),
+        or None for a converged run. Computed on first access: the remedies it
+        offers are run on the same data before they are offered."""
+        if self.converged or self._context is None:
+            return None
+        if self._diagnosis is None:
+            from .diagnose import diagnose
+
+            self._diagnosis = diagnose(self)
+        return self._diagnosis
 
     @property
     def converged(self) -> bool:
@@ -80,8 +97,10 @@ class FitResult:
 
     def summary(self) -> str:
         """A readable table of the fit."""
+        par = self.options.get("parametrization")
         lines = [
-            f"gradmle fit: family={self.family}  method={self.method}  n={self.n}",
+            f"gradmle fit: family={self.family}  method={self.method}  n={self.n}"
+            + (f"  parametrization={par}" if par else ""),
             f"status: {self.status}  ({self.nit} iterations, {self.nfev} evaluations)",
             self.message,
             "",

@@ -13,6 +13,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..parametrize import IDENTITY, for_constraint
+
 Theta = tuple  # a tuple of Python floats, in the order of ``Family.param_names``
 
 #: Constraints a parameter may declare.
@@ -76,6 +78,18 @@ class Family:
         """``(centers, limits)``: a parameter farther than ``limits[i]`` from
         ``centers[i]`` (and moving away) has run away from the data."""
         raise NotImplementedError
+
+    # -- parametrizations -----------------------------------------------------
+    #: The parametrization used when none is asked for.
+    default_parametrization: str = "unconstrained"
+
+    def parametrizations(self) -> dict:
+        """Name -> one transform per parameter. ``"natural"`` optimizes the parameters
+        as they are; ``"unconstrained"`` maps each constraint to its transform."""
+        return {
+            "natural": tuple(IDENTITY for _ in self.param_names),
+            "unconstrained": tuple(for_constraint(c) for c in self.constraints),
+        }
 
     # -- helpers ------------------------------------------------------------
     def in_domain(self, theta: Sequence[float]) -> bool:

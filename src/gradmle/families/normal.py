@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..parametrize import IDENTITY, LOG, SQUARE
 from ..stats import Moments, moments
 from .base import Family
 
@@ -22,6 +23,10 @@ class Normal(Family):
     name = "normal"
     param_names = ("mu", "sigma")
     constraints = ("real", "positive")
+    default_parametrization = "sigma"
+
+    def parametrizations(self) -> dict:
+        return {"sigma": (IDENTITY, IDENTITY), "log_sigma": (IDENTITY, LOG), "variance": (IDENTITY, SQUARE)}
 
     def reduce(self, x: np.ndarray) -> Moments:
         return moments(x)

@@ -1,34 +1,104 @@
 """The optimizer protocol, after optax: a pair of pure functions.
 
-``init(theta, f) -> State`` and ``step(state, f) -> State``, where ``f(theta)``
-returns ``(value, grad)`` of the objective to *maximize*. A stepper never loops,
-tests convergence or builds results: the driver in :mod:`gradmle.fit` does.
+``init(u, problem) -> State`` and ``step(state, problem) -> State``, where
+``problem.f(u)`` returns ``(value, grad)`` of the objective to *maximize* in working
+coordinates (``problem.hessian`` and ``problem.fisher`` give curvature). A stepper never
+loops, tests convergence or builds results: the driver in :mod:`gradmle.fit` does.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, NamedTuple
 
-Point = tuple  # (theta, value, grad)
+import numpy as np
+
+Point = tuple  # (u, value, grad)
 
 
 class State(NamedTuple):
-    theta: tuple
+    u: tuple
     value: float
     grad: tuple
-    #: Points visited inside this step before ``theta`` (coordinate sweeps record
+    #: Points visited inside this step before ``u`` (coordinate sweeps record
     #: each single-parameter update); the driver records and checks every one.
     path: tuple = ()
     #: Whatever else the stepper carries from one step to the next.
     extra: Any = None
+    #: Set by a stepper that could find no step improving the objective.
+    stalled: bool = False
 
 
 class Stepper(NamedTuple):
-    init: Callable[[tuple, Callable], State]
-    step: Callable[[State, Callable], State]
+    init: Callable[[tuple, Any], State]
+    step: Callable[[State, Any], State]
+    #: True when the next step depends on ``u`` alone: an iterate that did not
+    #: change will never change again, and the driver can stop.
+    memoryless: bool = True
+    #: How many iterations in a row an iterate may move further away while far from
+    #: the data before the run counts as diverged. 1 for the fixed-step schemes, which
+    #: have no quick way back (far out their steps shrink like gamma / sigma^2); more
+    #: for methods whose steps scale with the problem and come back in a few steps.
+    leash: int = 1
 
 
-def start(theta, f) -> State:
+def start(u, problem) -> State:
     """The usual ``init``: evaluate the objective at the start."""
-    value, grad = f(theta)
-    return State(tuple(theta), value, grad)
+    value, grad = problem.f(tuple(u))
+    return State(tuple(u), value, grad)
+
+
+#: No line-search step moves a parameter by more than this many of its statistical
+#: scales (sqrt of the inverse Fisher information of one observation): a trust region
+#: that keeps a step from a hopeless start from landing anywhere at all.
+MAX_MOVE = 3.0
+_EPS = 2.220446049250313e-16
+
+
+def trust(problem, u) -> tuple:
+    """Largest move of each working coordinate that one step may make at u."""
+    return tuple(MAX_MOVE * s for s in problem.working_scales(u))
+
+
+def backtrack(problem, state: State, direction, t: float, c: float = 1e-4, halvings: int = 100):
+    """Armijo backtracking along an ascent ``direction`` from ``state``, first trying
+    step ``t``. Each coordinate's move is clipped to ``MAX_MOVE`` of its scales (a box
+    trust region), so a step from a hopeless start cannot land just anywhere.
+    Returns ``(u, value, grad, t)``, or None when no step of the form ``t / 2^k``
+    increases the objective enough (the iterate cannot improve).
+
+    The sufficient-increase test forgives a change of the size of the rounding error
+    of the objective, so that near the optimum, where the gain is below the
+    resolution of the log-likelihood, a good step is not refused."""
+    u0, v0, g0 = state.u, state.value, state.grad
+    if not sum(g * d for g, d in zip(g0, direction)) > 0.0:
+        return None
+    caps = trust(problem, u0)
+    noise = 8.0 * _EPS * (abs(v0) + 1.0)
+    for _ in range(halvings):
+        move = tuple(max(-cap, min(cap, t * d)) for d, cap in zip(direction, caps))
+        slope = sum(g * m for g, m in zip(g0, move))
+        if slope > 0.0:
+            u = tuple(x + m for x, m in zip(u0, move))
+            value, grad = problem.f(u)
+            if value >= v0 + c * slope - noise and value == value:
+                return u, value, grad, t
+        t *= 0.5
+    return None
+
+
+def solve(matrix: np.ndarray, vector) -> tuple | None:
+    """``matrix^-1 vector`` for a symmetric positive definite matrix, or None."""
+    try:
+        chol = np.linalg.cholesky(matrix)
+    except np.linalg.LinAlgError:
+        return None
+    y = np.linalg.solve(chol, np.asarray(vector, dtype=float))
+    x = np.linalg.solve(chol.T, y)
+    if not np.all(np.isfinite(x)):
+        return None
+    return tuple(float(v) for v in x)
+
+
+def finite(values) -> bool:
+    return all(math.isfinite(v) for v in values)

@@ -12,14 +12,15 @@ from .base import State, Stepper, start
 
 
 def coordinate(step: float, n_inner: int) -> Stepper:
-    def update(state: State, f) -> State:
-        theta = list(state.theta)
+    def update(state: State, problem) -> State:
+        f = problem.f
+        u = list(state.u)
         value, grad = state.value, state.grad
         path = []
-        for i in range(len(theta)):
+        for i in range(len(u)):
             for _ in range(n_inner):
-                theta[i] = theta[i] + step * grad[i]
-                point = tuple(theta)
+                u[i] = u[i] + step * grad[i]
+                point = tuple(u)
                 value, grad = f(point)
                 path.append((point, value, grad))
                 if value != value or grad[i] != grad[i]:  # NaN: nothing further is meaningful

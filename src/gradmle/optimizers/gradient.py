@@ -12,25 +12,25 @@ from .base import State, Stepper, start
 
 
 def gradient(step: float) -> Stepper:
-    def update(state: State, f) -> State:
-        theta = tuple(t + step * g for t, g in zip(state.theta, state.grad))
-        value, grad = f(theta)
-        return State(theta, value, grad)
+    def update(state: State, problem) -> State:
+        u = tuple([x + step * g for x, g in zip(state.u, state.grad)])
+        value, grad = problem.f(u)
+        return State(u, value, grad)
 
     return Stepper(start, update)
 
 
 def sequential(step: float) -> Stepper:
-    def update(state: State, f) -> State:
-        theta = list(state.theta)
+    def update(state: State, problem) -> State:
+        f = problem.f
+        u = list(state.u)
         grad = state.grad
-        value = state.value
-        for i in range(len(theta)):
+        for i in range(len(u)):
             if i:
-                value, grad = f(tuple(theta))
-            theta[i] = theta[i] + step * grad[i]
-        theta = tuple(theta)
-        value, grad = f(theta)
-        return State(theta, value, grad)
+                _, grad = f(tuple(u))
+            u[i] = u[i] + step * grad[i]
+        u = tuple(u)
+        value, grad = f(u)
+        return State(u, value, grad)
 
     return Stepper(start, update)

@@ -1,0 +1,50 @@
+"""Bijections between a parameter's natural scale and the scale an optimizer works on.
+
+A constraint maps to the transform that removes it (as numpyro's registry does);
+families never hand-code exp/log tricks. Each transform is elementwise, so its
+Jacobian is diagonal: working gradients are ``g_theta * dtheta/du``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, NamedTuple
+
+__all__ = ["Transform", "IDENTITY", "LOG", "SQUARE", "TRANSFORMS", "for_constraint"]
+
+_LOG_MAX = math.log(1.7976931348623157e308)
+
+
+class Transform(NamedTuple):
+    name: str
+    #: How to write the working coordinate of a parameter called ``p``.
+    label: str
+    to_working: Callable[[float], float]
+    to_natural: Callable[[float], float]
+    #: dtheta/du and d2theta/du2, both as functions of theta (the natural value).
+    jac: Callable[[float], float]
+    jac2: Callable[[float], float]
+
+
+def _exp(u: float) -> float:
+    return math.inf if u > _LOG_MAX else math.exp(u)
+
+
+def _log(x: float) -> float:
+    return math.log(x) if x > 0 else -math.inf
+
+
+def _sqrt(u: float) -> float:
+    return math.sqrt(u) if u >= 0 else math.nan
+
+
+IDENTITY = Transform("identity", "{}", float, float, lambda t: 1.0, lambda t: 0.0)
+LOG = Transform("log", "log({})", _log, _exp, lambda t: t, lambda t: t)
+SQUARE = Transform("square", "{}^2", lambda t: t * t, _sqrt, lambda t: 0.5 / t, lambda t: -0.25 / (t * t * t))
+
+TRANSFORMS = {t.name: t for t in (IDENTITY, LOG, SQUARE)}
+
+
+def for_constraint(constraint: str) -> Transform:
+    """The transform that makes a parameter with this constraint unconstrained."""
+    return {"real": IDENTITY, "positive": LOG}[constraint]

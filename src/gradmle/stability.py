@@ -1,0 +1,208 @@
+"""Stability bounds of fixed-step schemes, from the Hessian at the optimum.
+
+Near a maximum theta_hat a fixed-step scheme is a linear map on the error,
+e_{t+1} = M(gamma) e_t, with H the Hessian in the working coordinates:
+
+- gradient ascent: M = I + gamma H, stable when gamma < 2 / max|eig H|;
+- sequential (Gauss-Seidel) update: M = (I - gamma L)^-1 (I + gamma (D + U)), with
+  H = L + D + U split into its strictly lower, diagonal and strictly upper parts;
+- block-coordinate ascent: M = prod_i (I + gamma e_i e_i^T H)^n_inner;
+- Fisher scoring: M = I + gamma F^-1 H, stable when gamma < 2 / max|eig F^-1 H|.
+
+The bound is the smallest gamma with spectral radius rho(M(gamma)) = 1; for the last
+three it is found by bisection on rho.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .checks import choice
+from .data import as_sample
+from .families import get_family
+from .problem import Problem
+
+__all__ = ["Stability", "stability", "iteration_matrix", "bound_for"]
+
+#: Methods whose step is a fixed gamma (the others choose their steps themselves).
+FIXED = ("gradient", "sequential", "coordinate", "fisher")
+
+#: The bounds of DESIGN.md in symbols, for the Normal (s2 = sigma_hat^2).
+_NORMAL_SYMBOLS = {
+    ("gradient", "sigma"): "sigma_hat^2",
+    ("gradient", "log_sigma"): "min(2 sigma_hat^2, 1)",
+    ("gradient", "variance"): "min(2 sigma_hat^2, 4 sigma_hat^4)",
+}
+
+
+@dataclass(frozen=True)
+class Stability:
+    """The largest stable fixed step of a scheme on given data.
+
+    Attributes
+    ----------
+    bound : float
+        Largest gamma for which the optimum is a stable fixed point (``inf`` when the
+        method chooses its own steps).
+    formula : str
+        Where the number comes from.
+    start_bound : float or None
+        The same computed from the Hessian at the start, when a start was given and
+        the likelihood is concave there (None otherwise).
+    """
+
+    bound: float
+    formula: str
+    method: str
+    parametrization: str
+    start_bound: float | None = None
+    hessian: np.ndarray | None = None
+
+    def __float__(self) -> float:
+        return self.bound
+
+    def __str__(self) -> str:
+        text = f"{self.method} ({self.parametrization}): gamma < {self.bound:.6g}; {self.formula}"
+        if self.start_bound is not None:
+            text += f"; at the start the local bound is {self.start_bound:.4g}"
+        return text
+
+
+def iteration_matrix(method: str, gamma: float, hess: np.ndarray, info: np.ndarray | None = None, n_inner: int = 1) -> np.ndarray:
+    """The linear map of the error of one iteration near the optimum."""
+    p = hess.shape[0]
+    eye = np.eye(p)
+    if method == "gradient":
+        return eye + gamma * hess
+    if method == "fisher":
+        return eye + gamma * np.linalg.solve(info, hess)
+    if method == "sequential":
+        lower = np.tril(hess, -1)
+        return np.linalg.solve(eye - gamma * lower, eye + gamma * (hess - lower))
+    if method == "coordinate":
+        m = eye
+        for i in range(p):
+            block = eye.copy()
+            block[i, :] += gamma * hess[i, :]
+            m = np.linalg.matrix_power(block, n_inner) @ m
+        return m
+    raise ValueError(f"no fixed-step stability bound for method {method!r}; fixed-step methods: {', '.join(FIXED)}")
+
+
+def _radius(m: np.ndarray) -> float:
+    return float(np.max(np.abs(np.linalg.eigvals(m))))
+
+
+def bound_for(method: str, hess: np.ndarray, info: np.ndarray | None = None, n_inner: int = 1) -> float:
+    """Largest stable gamma of ``method`` at a point with Hessian ``hess``; 0 when the
+    point is not a maximum (some eigenvalue of H is >= 0)."""
+    eig = np.linalg.eigvalsh(hess)
+    if not np.all(np.isfinite(eig)) or eig.max() >= 0.0:
+        return 0.0
+    if method == "gradient":
+        return 2.0 / float(-eig.min())
+    if method == "fisher":
+        return 2.0 / float(np.max(np.abs(np.linalg.eigvals(np.linalg.solve(info, hess)))))
+    # Bracket the first unstable gamma from the gradient bound, then bisect on rho.
+    stable = lambda g: _radius(iteration_matrix(method, g, hess, info, n_inner)) < 1.0
+    lo = 2.0 / float(-eig.min())
+    while not stable(lo):
+        lo *= 0.5
+        if lo < 1e-300:
+            return 0.0
+    hi = lo * 2.0
+    while stable(hi):
+        lo, hi = hi, hi * 2.0
+        if hi > 1e300:
+            return math.inf
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        lo, hi = (mid, hi) if stable(mid) else (lo, mid)
+    return lo
+
+
+def _optimum(fam, stats) -> tuple:
+    theta = fam.closed_form(stats)
+    if theta is None:
+        from .fit import check_options, fit_reduced
+
+        opts = check_options(fam, "auto", None, None, 1000, 1e-12, None, None, None)
+        theta = tuple(fit_reduced(fam, stats, stats.n, opts).params.values())
+    return theta
+
+
+def stability_of(fam, stats, method: str, parametrization: str, n_inner: int = 1, start=None) -> Stability:
+    """:func:`stability` on reduced data (used by the diagnosis)."""
+    problem = Problem(fam, stats, fam.parametrizations()[parametrization])
+    if method not in FIXED:
+        return Stability(math.inf, f"no fixed step: {method} chooses its step lengths itself", method, parametrization)
+    u_hat = problem.working(_optimum(fam, stats))
+    hess = problem.hessian(u_hat)
+    info = problem.fisher(u_hat) if method == "fisher" else None
+    bound = bound_for(method, hess, info, n_inner)
+    labels = ", ".join(problem.labels())
+    if method == "fisher":
+        formula = (
+            f"gamma < 2 / max|eig(F^-1 H)| = {bound:.4g} with F the Fisher information and H the Hessian "
+            f"in ({labels}) at the optimum (2 when H = -F there: scale-free)"
+        )
+    else:
+        diag = ", ".join(f"{v:.4g}" for v in np.diag(hess))
+        formula = f"the largest gamma with spectral radius < 1 of the error map, H at the optimum in ({labels}) has diagonal ({diag})"
+        if method == "gradient":
+            formula = f"gamma < 2 / max|eig H| = {bound:.4g}, H at the optimum in ({labels}) has diagonal ({diag})"
+        elif abs(np.tril(hess, -1)).max() <= 1e-12 * abs(hess).max():
+            formula += "; H is diagonal there, so the bound equals the simultaneous gradient's"
+        sym = _NORMAL_SYMBOLS.get(("gradient", parametrization)) if fam.name == "normal" else None
+        if sym:
+            formula += f" (= {sym})"
+    start_bound = None
+    if start is not None:
+        u0 = problem.working(start)
+        h0 = problem.hessian(u0)
+        info0 = problem.fisher(u0) if method == "fisher" else None
+        b0 = bound_for(method, h0, info0, n_inner) if np.all(np.isfinite(h0)) else 0.0
+        start_bound = b0 if b0 > 0 else None
+    return Stability(bound, formula, method, parametrization, start_bound, hess)
+
+
+def stability(data, family="normal", method="gradient", parametrization=None, n_inner=1, init=None) -> Stability:
+    """The largest stable fixed step of ``method`` on ``data``.
+
+    Parameters
+    ----------
+    data : 1-D array-like
+    family : str
+    method : str
+        ``"gradient"``, ``"sequential"``, ``"coordinate"`` or ``"fisher"`` (other
+        methods choose their own steps: the bound is ``inf``).
+    parametrization : str, optional
+        The working coordinates (Normal: ``"sigma"``, ``"log_sigma"``, ``"variance"``).
+    n_inner : int
+        Inner steps per block for ``"coordinate"``.
+    init : dict, optional
+        A start; the local bound there is reported as ``start_bound``.
+
+    Examples
+    --------
+    >>> import numpy as np, gradmle
+    >>> x = np.random.default_rng(0).normal(2.0, 1.0, 10_000)
+    >>> s = gradmle.stability(x)
+    >>> round(s.bound, 6) == round(x.var(), 6)
+    True
+    """
+    from .fit import METHODS, _start
+
+    fam = get_family(family)
+    method = choice("method", method, METHODS)
+    names = tuple(fam.parametrizations())
+    parametrization = fam.default_parametrization if parametrization is None else choice("parametrization", parametrization, names)
+    x = as_sample(data)
+    stats = fam.reduce(x)
+    start = _start(fam, stats, init) if init is not None else None
+    return stability_of(fam, stats, method, parametrization, n_inner, start)
