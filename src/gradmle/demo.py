@@ -51,5 +51,7 @@ def demo_table(runs) -> str:
             f"{r.status:<10} {r.nit:>5} {r.error:>10.2e}"
         )
         if not r.converged:
-            notes.append(f"  {r.method}, sigma0 = {s0}: {r.message}")
+            d = r.diagnosis
+            works = ", ".join(rem.description.split(" (")[0] for rem in d.remedies[:3]) or "nothing tried converged"
+            notes.append(f"  {r.method}, sigma0 = {s0}: {r.message}\n    cause: {d.cause}; what works here: {works}")
     return "\n".join(lines + ([""] + notes if notes else []))

@@ -111,13 +111,25 @@ def _start_overshoot(stats, gamma, start) -> tuple[bool, float, float]:
     return factor > 2.0 or sigma1 > math.sqrt(3.0 * stats.var), factor, sigma1
 
 
+def _context(stats, gamma, bound, start, fixed, normal) -> str:
+    """What put the run there: the step against the bound, or the first step."""
+    if not fixed:
+        return ""
+    if gamma > bound:
+        return f"; gamma = {_g(gamma)} is {_g(gamma / bound)} times the stability bound {_g(bound)}"
+    text = f"; gamma = {_g(gamma)} is below the stability bound {_g(bound)}"
+    if normal and _start_overshoot(stats, gamma, start)[0]:
+        factor = gamma / start[1] ** 2
+        text += f", but the start sigma0 = {_g(start[1])} is small: far from the optimum the step acts like gamma/sigma0^2 = {_g(factor)}"
+    return text
+
+
 def _cause(result, fam, stats, method, gamma, stab, start):
     msg, status, trace = result.message, result.status, result.trace
     bound = stab.bound
     par = result.options["parametrization"]
     fixed = method in FIXED
     normal = fam.name == "normal"
-    vs_bound = f"gamma = {_g(gamma)} is {_g(gamma / bound)} times the stability bound {_g(bound)}" if fixed else ""
     if status == "stalled":
         if "resolution" in msg:
             return "float_resolution", f"{msg}. The steps are gamma times a gradient that is already tiny."
@@ -129,11 +141,9 @@ def _cause(result, fam, stats, method, gamma, stab, start):
             k = len(trace["sigma"]) - 2
             d = stats.var + (stats.mean - trace["mu"][k]) ** 2
             text += f". A single step can push it through zero only when {cond}; here D(mu) = {_g(d)} before the step"
-        if fixed:
-            text += f"; {vs_bound}"
-        return "scale_crossed_zero", text + "."
+        return "scale_crossed_zero", text + _context(stats, gamma, bound, start, fixed, normal) + "."
     if "became" in msg or "overflowed" in msg:
-        return "nonfinite", msg.rstrip(".") + (f"; {vs_bound}." if fixed else ".")
+        return "nonfinite", msg.rstrip(".") + _context(stats, gamma, bound, start, fixed, normal) + "."
     if fixed and gamma > bound:
         return "step_above_bound", _above_bound(fam, stab, gamma, method)
     if normal and fixed and method != "fisher" and status in ("diverged", "max_iter"):
