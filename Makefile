@@ -20,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-base
 	touch $@
 
 demo: $(VENV)/.installed-base
-	$(BIN)/gradmle demo
+	$(BIN)/gradmle demo --out demo-out
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

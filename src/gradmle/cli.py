@@ -1,56 +1,253 @@
-"""Command line: ``gradmle demo``. Thin: parse, call the API, print."""
+"""Command line: ``gradmle fit``, ``gradmle demo``, ``gradmle sweep``. Thin: parse, call
+the API, print.
+
+Exit status: 0 converged; 3 finished without converging (the diagnosis is printed);
+2 bad usage or bad input; 130 interrupted. Errors are one line on standard error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
+from pathlib import Path
 
 from . import __version__
 
+EXIT_OK, EXIT_USAGE, EXIT_NOT_CONVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
 
-def _cmd_demo(args) -> int:
+
+class UsageError(ValueError):
+    """A command-line option that cannot be used."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage block
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+# -- option parsing -------------------------------------------------------------------
+
+def parse_init(text: str) -> dict:
+    """``"mu=-1,sigma=0.1"`` -> ``{"mu": -1.0, "sigma": 0.1}``."""
+    out = {}
+    for part in text.split(","):
+        name, eq, value = part.partition("=")
+        if not eq or not name.strip():
+            raise UsageError(f"--init: expected NAME=VALUE pairs separated by commas, got {part!r}")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise UsageError(f"--init: {name.strip()}={value!r} is not a number") from None
+    return out
+
+
+def _column(text):
+    return None if text is None else text
+
+
+def _check_output(path, what: str) -> None:
+    if path is None:
+        return
+    folder = Path(path).parent
+    if str(folder) and not folder.is_dir():
+        raise UsageError(f"{what} {path}: the folder {folder} does not exist")
+    if Path(path).is_dir():
+        raise UsageError(f"{what} {path}: is a directory")
+
+
+def _fit_options(a) -> dict:
+    kw = {"family": a.family, "method": a.method, "max_iter": a.max_iter, "tol": a.tol}
+    for name in ("step", "n_inner", "n_outer", "parametrization"):
+        value = getattr(a, name)
+        if value is not None:
+            kw[name] = value
+    if a.init is not None:
+        kw["init"] = parse_init(a.init)
+    return kw
+
+
+# -- commands -------------------------------------------------------------------------
+
+def cmd_fit(a) -> int:
+    from .data import as_sample
+    from .families import get_family
+    from .fit import _check_spread, check_options, fit_reduced
+    from .io import atomic_write, read_column
+    from .progress import Progress
+
+    _check_output(a.trace_out, "--trace-out")
+    _check_output(a.plot, "--plot")
+    kw = _fit_options(a)
+    fam = get_family(kw.pop("family"))
+    opts = check_options(fam, kw["method"], kw.get("step"), kw.get("init"), kw["max_iter"], kw["tol"],
+                         kw.get("n_inner"), kw.get("n_outer"), kw.get("parametrization"))
+    x = as_sample(read_column(a.file, a.column))
+    stats = fam.reduce(x)
+    _check_spread(fam, stats)
+    with Progress(f"fitting ({opts['method']})", a.quiet) as bar:
+        opts["progress"] = bar
+        r = fit_reduced(fam, stats, x.shape[0], opts)
+    if a.json:
+        print(json.dumps(r.to_dict(), indent=1))
+    else:
+        print(r.summary())
+    if a.trace_out:
+        with atomic_write(a.trace_out) as fh:
+            cols = ["iteration", *r.params, "loglik", "grad_norm"]
+            fh.write(",".join(cols) + "\n")
+            t = r.trace
+            for k in range(len(t["loglik"])):
+                fh.write(",".join(repr(float(t[c][k])) if c != "iteration" else str(int(t[c][k])) for c in cols) + "\n")
+    if a.plot:
+        from .plot import fit_figure
+
+        fit_figure(r, a.plot)
+    return EXIT_OK if r.converged else EXIT_NOT_CONVERGED
+
+
+def cmd_demo(a) -> int:
     from .demo import N, STEP, demo_runs, demo_table
 
     print(
         f"The classic question: fit N(mu, sigma) to {N:,} draws of N(2, 1) (seed 0) by gradient\n"
         f"schemes with step gamma = {STEP}, from mu0 = -1; 100 iterations (coordinate: 10 x 10).\n"
     )
-    print(demo_table(demo_runs()))
-    return 0
+    runs = demo_runs()
+    print(demo_table(runs))
+    if a.out:
+        from .demo import demo_pictures
+
+        out = Path(a.out)
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {a.out}: exists and is not a directory")
+        out.mkdir(parents=True, exist_ok=True)
+        paths = demo_pictures(runs, out, quiet=a.quiet)
+        print("\npictures: " + ", ".join(str(p) for p in paths))
+    return EXIT_OK
+
+
+def cmd_sweep(a) -> int:
+    from .io import read_column
+    from .progress import Progress
+    from .sweep import OUTCOMES, sweep
+
+    _check_output(a.out, "--out")
+    x = read_column(a.file, a.column)
+    with Progress(f"sweeping {a.method}", a.quiet) as bar:
+        m = sweep(x, method=a.method, parametrization=a.parametrization, mu0=a.mu0, max_iter=a.max_iter,
+                  n_inner=a.n_inner, progress=bar)
+    print(f"stability map of {m.method} ({m.parametrization}); mu0 = {m.mu0:.6g}; bound gamma < {m.bound:.6g}: {m.formula}")
+    marks = ".~xs"
+    print("rows: sigma0 / sigma_hat; columns: step / bound (" + ", ".join(f"{c} {o}" for c, o in zip(marks, OUTCOMES)) + ")")
+    ratios = m.steps / m.bound
+    print(" " * 9 + "".join("|" if abs(math.log(r)) < 0.5 * math.log(ratios[1] / ratios[0]) else " " for r in ratios) + "  <- bound")
+    for i in range(len(m.sigma0s) - 1, -1, -1):
+        print(f"{m.sigma0s[i] / m.sigma_hat:>8.3g} " + "".join(marks[k] for k in m.outcome[i]))
+    print(f"steps from {m.steps[0]:.3g} to {m.steps[-1]:.3g}; counts: {m.counts()}")
+    if a.out:
+        from .plot import _plt, save, stability_map
+
+        fig, ax = _plt().subplots(figsize=(6, 4.5))
+        stability_map(ax, m)
+        save(fig, a.out)
+        print(f"picture: {a.out}")
+    return EXIT_OK
+
+
+# -- parser ---------------------------------------------------------------------------
+
+FIT_EXAMPLES = """examples:
+  gradmle fit data.csv --column height
+  gradmle fit data.csv --method gradient --step 0.1 --init mu=-1,sigma=0.1 --max-iter 100
+  gradmle fit - < values.txt --json
+  gradmle fit x.npy --method coordinate --n-inner 10 --n-outer 10 --trace-out trace.csv --plot fit.png
+
+exit status: 0 converged, 3 finished without converging (diagnosis printed), 2 bad usage or input."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = _Parser(
         prog="gradmle",
-        description="Maximum-likelihood fits by gradient methods that record every iterate and explain divergence.",
-        epilog="example:\n  gradmle demo",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Maximum-likelihood fits by gradient methods that record every iterate, check the "
+                    "answer against the closed form and explain a divergence.",
+        epilog="examples:\n  gradmle demo --out pictures\n  gradmle fit data.csv --method gradient --step 0.1\n"
+               "  gradmle sweep data.csv --out map.png\n\nrun 'gradmle COMMAND --help' for the options of a command.",
+        formatter_class=fmt,
     )
     p.add_argument("--version", action="version", version=f"gradmle {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    d = sub.add_parser("demo", help="the classic Normal example, every scheme from two starts",
-                       description="Fit N(mu, sigma) to built-in data by the classic gradient schemes.",
-                       epilog="example:\n  gradmle demo", formatter_class=argparse.RawDescriptionHelpFormatter)
-    d.set_defaults(func=_cmd_demo)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    f = sub.add_parser("fit", help="fit a distribution to one column of a file", formatter_class=fmt,
+                       description="Fit a distribution to one numeric column of FILE by maximum likelihood.",
+                       epilog=FIT_EXAMPLES)
+    f.add_argument("file", metavar="FILE", help="CSV, TSV or whitespace-separated text (header optional), .npy or "
+                                                 ".parquet; '-' reads standard input")
+    f.add_argument("--column", type=_column, help="column name or 0-based index (default: the only or first numeric column)")
+    f.add_argument("--family", default="normal", help="distribution family (default: normal)")
+    f.add_argument("--method", default="auto", help="auto, gradient, sequential, coordinate, fisher, newton, "
+                                                    "linesearch, adam, lbfgs, closed_form (default: auto)")
+    f.add_argument("--step", type=float, help="step size gamma (default depends on the method)")
+    f.add_argument("--init", help="start, e.g. mu=-1,sigma=0.1 (default: moment estimates)")
+    f.add_argument("--max-iter", type=int, default=1000, help="iteration limit (default: 1000)")
+    f.add_argument("--tol", type=float, default=1e-10, help="relative tolerance (default: 1e-10)")
+    f.add_argument("--n-inner", type=int, help="coordinate: steps per parameter block (default 10)")
+    f.add_argument("--n-outer", type=int, help="coordinate: number of sweeps (default: --max-iter)")
+    f.add_argument("--parametrization", help="normal: sigma (default), log_sigma, variance")
+    f.add_argument("--json", action="store_true", help="print the full result as JSON (schema in README)")
+    f.add_argument("--trace-out", metavar="FILE.csv", help="write every iterate to a CSV file")
+    f.add_argument("--plot", metavar="FILE.png", help="write a picture of the run")
+    f.add_argument("--quiet", action="store_true", help="no progress bar")
+    f.set_defaults(func=cmd_fit)
+
+    d = sub.add_parser("demo", help="the classic Normal example, every scheme from two starts", formatter_class=fmt,
+                       description="Fit N(mu, sigma) to built-in data by the classic gradient schemes from a good "
+                                   "and a small starting sigma; with --out, draw the paths, the distances and the "
+                                   "stability maps.",
+                       epilog="example:\n  gradmle demo --out demo-pictures")
+    d.add_argument("--out", metavar="DIR", help="write trajectories.png, distance.png and stability.png here")
+    d.add_argument("--quiet", action="store_true", help="no progress bar")
+    d.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("sweep", help="stability map of a fixed-step scheme on your data", formatter_class=fmt,
+                       description="Run a fixed-step scheme over a grid of step x starting sigma on FILE and show "
+                                   "the outcome (converged, oscillating, diverged, too slow) with the computed bound.",
+                       epilog="example:\n  gradmle sweep data.csv --method sequential --out map.png")
+    s.add_argument("file", metavar="FILE", help="as for 'gradmle fit'")
+    s.add_argument("--column", type=_column, help="column name or 0-based index")
+    s.add_argument("--method", default="gradient", help="gradient (default), sequential, coordinate or fisher")
+    s.add_argument("--parametrization", help="sigma (default), log_sigma, variance")
+    s.add_argument("--mu0", type=float, help="starting mu of every run (default: mean + one sd)")
+    s.add_argument("--max-iter", type=int, default=500, help="iterations per run (default: 500)")
+    s.add_argument("--n-inner", type=int, help="coordinate: steps per block")
+    s.add_argument("--out", metavar="FILE.png", help="write the map as a picture")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_sweep)
     return p
 
 
-
-
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return EXIT_USAGE
         return args.func(args)
+    except BrokenPipeError:  # the reader went away (``| head``): nothing more to say
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except (ValueError, TypeError, OSError) as exc:
-        print(f"gradmle: error: {exc}", file=sys.stderr)
-        return 2
+        msg = " ".join(str(exc).split())  # one line, whatever the message held
+        print(f"gradmle: error: {msg}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("gradmle: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -55,3 +55,50 @@ def demo_table(runs) -> str:
             works = ", ".join(rem.description.split(" (")[0] for rem in d.remedies[:3]) or "nothing tried converged"
             notes.append(f"  {r.method}, sigma0 = {s0}: {r.message}\n    cause: {d.cause}; what works here: {works}")
     return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def demo_pictures(runs, out, quiet: bool = False) -> list:
+    """Draw the demo's three pictures into the folder ``out``; returns their paths."""
+    from .families import get_family
+    from .plot import _plt, distances, save, stability_map, trajectories
+    from .progress import Progress
+    from .sweep import SweepResult, sweep_reduced
+    from .stability import stability_of
+
+    plt = _plt()
+    x = demo_data()
+    fam = get_family("normal")
+    stats = fam.reduce(x)
+    paths = []
+
+    fig, axes = plt.subplots(1, len(SIGMA0S), figsize=(6 * len(SIGMA0S), 5))
+    for ax, sigma0 in zip(axes, SIGMA0S):
+        chosen = [r for s0, r in runs if s0 == sigma0]
+        trajectories(ax, stats, chosen, title=f"start mu0 = {MU0:g}, sigma0 = {sigma0:g}, step {STEP:g}")
+    paths.append(out / "trajectories.png")
+    save(fig, paths[-1])
+
+    fig, axes = plt.subplots(1, len(SIGMA0S), figsize=(6 * len(SIGMA0S), 4.2), sharey=True)
+    for ax, sigma0 in zip(axes, SIGMA0S):
+        chosen = [r for s0, r in runs if s0 == sigma0]
+        distances(ax, chosen)
+        ax.set_title(f"sigma0 = {sigma0:g}", fontsize=9)
+    paths.append(out / "distance.png")
+    save(fig, paths[-1])
+
+    s_hat = float(np.sqrt(stats.var))
+    schemes = [(m, extra.get("n_inner")) for m, extra in SCHEMES]
+    steps = np.logspace(-3, 1.5, 20)
+    sigma0s = s_hat * np.logspace(-2, 1.5, 16)
+    fig, axes = plt.subplots(1, len(schemes), figsize=(5.5 * len(schemes), 4.5))
+    with Progress("stability maps", quiet) as bar:
+        for k, (method, n_inner) in enumerate(schemes):
+            done = k * steps.size * sigma0s.size
+            grid = sweep_reduced(fam, stats, x.shape[0], method, "sigma", steps, sigma0s, MU0, 100, 1e-10, n_inner,
+                                 lambda d, t, done=done: bar(done + d, len(schemes) * t))
+            st = stability_of(fam, stats, method, "sigma", n_inner or 1)
+            result = SweepResult(method, "sigma", steps, sigma0s, MU0, grid, st.bound, st.formula, s_hat)
+            stability_map(axes[k], result, title=f"{method}: mu0 = {MU0:g}, 100 iterations")
+    paths.append(out / "stability.png")
+    save(fig, paths[-1])
+    return paths

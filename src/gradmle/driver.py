@@ -202,8 +202,13 @@ class Monitor:
         }
 
 
-def drive(problem: Problem, stepper: Stepper, u0: tuple, max_iter: int, tol: float) -> dict:
-    """Run ``stepper`` from ``u0`` until it converges, diverges, stalls or hits max_iter."""
+#: Iterations between two calls of a progress callback.
+PROGRESS_EVERY = 4096
+
+
+def drive(problem: Problem, stepper: Stepper, u0: tuple, max_iter: int, tol: float, progress=None) -> dict:
+    """Run ``stepper`` from ``u0`` until it converges, diverges, stalls or hits max_iter.
+    ``progress(done, total)``, if given, is called every few thousand iterations."""
     monitor = Monitor(problem, tol, stepper.memoryless, stepper.leash)
     state = stepper.init(u0, problem)
     outcome = monitor.begin(state)
@@ -216,4 +221,6 @@ def drive(problem: Problem, stepper: Stepper, u0: tuple, max_iter: int, tol: flo
         outcome = observe(it, prev, state)
         if outcome:
             return monitor.finish(*outcome, it)
+        if progress is not None and not it % PROGRESS_EVERY:
+            progress(it, max_iter)
     return monitor.finish("max_iter", monitor.max_iter_message(max_iter), max_iter)

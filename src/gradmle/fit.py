@@ -170,11 +170,12 @@ def fit_reduced(fam: Family, stats, n: int, options: dict) -> FitResult:
             "linesearch": lambda: opt.linesearch(step),
             "adam": lambda: opt.adam(step),
         }[run]()
-        out = drive(problem, stepper, problem.working(theta0), options["max_iter"], options["tol"])
+        out = drive(problem, stepper, problem.working(theta0), options["max_iter"], options["tol"],
+                    options.get("progress"))
     out["ngev"] = problem.ngev
     if options["method"] == "auto":
         out["message"] = f"auto ran {run}: {out['message']}"
-    record = {k: v for k, v in options.items() if k != "init"}
+    record = {k: v for k, v in options.items() if k not in ("init", "progress")}
     record.update(init=dict(zip(fam.param_names, theta0)), elapsed=time.perf_counter() - t0)
     return _result(fam, stats, out, record, n)
 

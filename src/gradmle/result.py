@@ -95,6 +95,37 @@ class FitResult:
     def success(self) -> bool:  # the name scipy.optimize users look for
         return self.converged
 
+    def to_dict(self, trace: bool = True) -> dict:
+        """The whole result as plain JSON-ready values (non-finite numbers become None).
+        The schema is documented in the README ("JSON output")."""
+        d = self.diagnosis
+        out = {
+            "family": self.family,
+            "method": self.method,
+            "n": self.n,
+            "status": self.status,
+            "converged": self.converged,
+            "message": self.message,
+            "nit": self.nit,
+            "nfev": self.nfev,
+            "params": {k: _num(v) for k, v in self.params.items()},
+            "loglik": _num(self.loglik),
+            "reference": None if self.reference is None else {k: _num(v) for k, v in self.reference.items()},
+            "error": _num(self.error),
+            "options": {k: _plain(v) for k, v in self.options.items() if k not in ("reference_scales",)},
+            "diagnosis": None if d is None else {
+                "cause": d.cause,
+                "meaning": d.meaning,
+                "explanation": d.explanation,
+                "bound": _num(d.bound),
+                "remedies": [{"description": r.description, "options": r.options, "nit": r.nit, "error": _num(r.error)}
+                             for r in d.remedies],
+            },
+        }
+        if trace:
+            out["trace"] = {k: [_num(v) for v in arr.tolist()] for k, arr in self.trace.items()}
+        return out
+
     def summary(self) -> str:
         """A readable table of the fit."""
         par = self.options.get("parametrization")
@@ -127,6 +158,21 @@ class FitResult:
     def __repr__(self) -> str:
         est = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params.items())
         return f"<FitResult {self.family}/{self.method} {self.status} nit={self.nit}: {est}>"
+
+
+def _num(v):
+    if v is None or isinstance(v, (bool, int)):
+        return v
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _plain(v):
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, float):
+        return _num(v)
+    return v
 
 
 def _rel(value: float, ref: float, scale: float) -> float:

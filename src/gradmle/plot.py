@@ -1,0 +1,168 @@
+"""Pictures of what the optimizers did (matplotlib, imported only here).
+
+- ``trajectories``: the paths over the contours of the average log-likelihood, start
+  and optimum marked, a diverging path drawn up to where it leaves the frame and
+  labelled with its cause;
+- ``distances``: distance to the optimum against the iteration, log scale;
+- ``stability_map``: the outcome over a grid of step x starting sigma, with the bound;
+- ``fit_figure``: one fit, as the command line's ``--plot`` draws it.
+All files are written atomically.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .io import atomic_write
+from .sweep import OUTCOMES
+
+__all__ = ["trajectories", "distances", "stability_map", "fit_figure", "save"]
+
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
+OUTCOME_COLORS = ("#4daf4a", "#ff7f00", "#e41a1c", "#377eb8")
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save(fig, path) -> None:
+    """Write ``fig`` as PNG to ``path`` atomically, then close it."""
+    plt = _plt()
+    try:
+        with atomic_write(path, "wb") as fh:
+            fig.savefig(fh, format="png", dpi=110, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+
+
+def _normal_loglik(stats, mu, sigma):
+    dm = (stats.shift - mu) + stats.dmean
+    return -0.5 * math.log(2 * math.pi) - np.log(sigma) - (stats.var + dm * dm) / (2 * sigma * sigma)
+
+
+def _frame(stats, results):
+    xbar, s = stats.mean, math.sqrt(stats.var)
+    mus = [xbar] + [r.trace["mu"][0] for r in results]
+    sigmas = [s] + [r.trace["sigma"][0] for r in results]
+    lo_mu, hi_mu = min(mus), max(mus)
+    pad = max(hi_mu - lo_mu, 2 * s) * 0.35
+    top = max(max(sigmas) * 1.6, 2.5 * s)
+    return (lo_mu - pad, hi_mu + pad), (0.0, top)
+
+
+def _exit_point(mu, sigma, xlim, ylim):
+    """Index of the first point outside the frame (None if the path stays inside)."""
+    inside = (mu > xlim[0]) & (mu < xlim[1]) & (sigma > ylim[0]) & (sigma < ylim[1]) & np.isfinite(mu) & np.isfinite(sigma)
+    out = np.flatnonzero(~inside)
+    return int(out[0]) if out.size else None
+
+
+def trajectories(ax, stats, results, labels=None, title=None):
+    """Paths of ``results`` (Normal fits on the data of ``stats``) over the contours."""
+    xlim, ylim = _frame(stats, results)
+    mu = np.linspace(*xlim, 220)
+    sg = np.linspace(ylim[1] / 400, ylim[1], 220)
+    m, s = np.meshgrid(mu, sg)
+    ll = _normal_loglik(stats, m, s)
+    best = _normal_loglik(stats, stats.mean, math.sqrt(stats.var))
+    gap = np.log10(np.maximum(best - ll, 1e-12))
+    cs = ax.contour(m, s, gap, levels=np.arange(-3, 6.5, 0.5), cmap="Greys", linewidths=0.6)
+    ax.clabel(cs, cs.levels[::2], fmt=lambda v: f"{10 ** v:.0e}", fontsize=6)
+    for k, r in enumerate(results):
+        color = COLORS[k % len(COLORS)]
+        label = labels[k] if labels else r.method
+        tm, ts = r.trace["mu"], r.trace["sigma"]
+        ax.plot(tm, ts, "-", color=color, lw=1.2, marker=".", ms=3, label=f"{label} ({r.status})")
+        ax.plot(tm[0], ts[0], "o", color=color, ms=6, mfc="white")
+        out = _exit_point(tm, ts, xlim, ylim)
+        if out is not None or r.status == "diverged":
+            k_in = max((out if out is not None else len(tm)) - 1, 0)
+            cause = r.diagnosis.cause if r.diagnosis is not None else r.status
+            ax.annotate(f"{label}: {cause}", (tm[k_in], ts[k_in]), xytext=(10, 10 + 13 * k), textcoords="offset points",
+                        fontsize=7, color=color, arrowprops={"arrowstyle": "->", "color": color, "lw": 0.8})
+    ax.plot(stats.mean, math.sqrt(stats.var), "*", color="black", ms=12, label="optimum (closed form)")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("mu")
+    ax.set_ylabel("sigma")
+    ax.set_title(title or "paths over log10(l_max - l(mu, sigma))", fontsize=9)
+    ax.legend(fontsize=6, loc="upper right")
+
+
+def distances(ax, results, labels=None):
+    """Scaled distance to the optimum, max(|mu - mu_hat|, |sigma - sigma_hat|) / sigma_hat."""
+    for k, r in enumerate(results):
+        ref = r.reference
+        s = ref["sigma"]
+        d = np.maximum(np.abs(r.trace["mu"] - ref["mu"]), np.abs(r.trace["sigma"] - s)) / s
+        d = np.where(np.isfinite(d), np.maximum(d, 1e-17), np.nan)
+        label = labels[k] if labels else r.method
+        color = COLORS[k % len(COLORS)]
+        ax.semilogy(np.arange(d.size), d, "-", color=color, lw=1.2, label=f"{label} ({r.status})")
+        if r.status == "diverged":
+            ax.plot(d.size - 1, d[-1] if np.isfinite(d[-1]) else 1e17, "x", color=color, ms=8)
+    ax.set_xlabel("update (trace row)")
+    ax.set_ylabel("distance to the optimum / sigma_hat")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=6)
+
+
+def stability_map(ax, sweep_result, title=None):
+    """The outcome grid of :func:`gradmle.sweep`, with the computed bound."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    sr = sweep_result
+    x = sr.steps
+    y = sr.sigma0s / sr.sigma_hat
+    ax.pcolormesh(_edges(x), _edges(y), sr.outcome, cmap=ListedColormap(OUTCOME_COLORS), vmin=-0.5, vmax=3.5, shading="flat")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.axvline(sr.bound, color="black", lw=1.5, ls="--")
+    ax.text(sr.bound, y[-1], f" bound {sr.bound:.3g}", fontsize=7, va="top")
+    ax.set_xlabel("step gamma")
+    ax.set_ylabel("sigma0 / sigma_hat")
+    ax.set_title(title or f"{sr.method} ({sr.parametrization}), mu0 = {sr.mu0:.3g}", fontsize=9)
+    ax.legend(handles=[Patch(color=c, label=o) for c, o in zip(OUTCOME_COLORS, OUTCOMES)], fontsize=6, loc="lower left")
+
+
+def _edges(v: np.ndarray) -> np.ndarray:
+    lv = np.log(v)
+    mid = (lv[1:] + lv[:-1]) / 2 if v.size > 1 else np.array([])
+    first = lv[0] - (mid[0] - lv[0] if mid.size else 0.5)
+    last = lv[-1] + (lv[-1] - mid[-1] if mid.size else 0.5)
+    return np.exp(np.concatenate([[first], mid, [last]]))
+
+
+def fit_figure(result, path) -> None:
+    """The picture of one fit: its path (two-parameter families) and its traces."""
+    plt = _plt()
+    names = list(result.params)
+    two = len(names) == 2 and result.family == "normal"
+    fig, axes = plt.subplots(1, 2 if two else len(names) + 1, figsize=(11 if two else 4 * (len(names) + 1), 4.2))
+    axes = np.atleast_1d(axes)
+    if two:
+        fam, stats = result._context
+        trajectories(axes[0], stats, [result], title=f"{result.method}: {result.status}")
+        ax = axes[1]
+    else:
+        for ax, name in zip(axes, names):
+            ax.plot(result.trace[name], ".-", ms=3)
+            ax.set_title(name, fontsize=9)
+            ax.set_xlabel("update")
+        ax = axes[-1]
+    g = np.where(np.isfinite(result.trace["grad_norm"]), result.trace["grad_norm"], np.nan)
+    ax.semilogy(np.maximum(g, 1e-17), ".-", ms=3, label="scaled gradient")
+    ax.set_xlabel("update (trace row)")
+    ax.set_title(f"{result.family} / {result.method}: {result.status} after {result.nit} iterations", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(True, which="both", alpha=0.3)
+    save(fig, path)
