@@ -29,17 +29,17 @@ class _Parser(argparse.ArgumentParser):
 
 # -- option parsing -------------------------------------------------------------------
 
-def parse_init(text: str) -> dict:
+def parse_init(text: str, option: str = "--init") -> dict:
     """``"mu=-1,sigma=0.1"`` -> ``{"mu": -1.0, "sigma": 0.1}``."""
     out = {}
     for part in text.split(","):
         name, eq, value = part.partition("=")
         if not eq or not name.strip():
-            raise UsageError(f"--init: expected NAME=VALUE pairs separated by commas, got {part!r}")
+            raise UsageError(f"{option}: expected NAME=VALUE pairs separated by commas, got {part!r}")
         try:
             out[name.strip()] = float(value)
         except ValueError:
-            raise UsageError(f"--init: {name.strip()}={value!r} is not a number") from None
+            raise UsageError(f"{option}: {name.strip()}={value!r} is not a number") from None
     return out
 
 
@@ -64,7 +64,9 @@ def _fit_options(a) -> dict:
         if value is not None:
             kw[name] = value
     if a.init is not None:
-        kw["init"] = parse_init(a.init)
+        kw["init"] = parse_init(a.init, "--init")
+    if a.fixed is not None:
+        kw["fixed"] = parse_init(a.fixed, "--fixed")
     return kw
 
 
@@ -73,7 +75,7 @@ def _fit_options(a) -> dict:
 def cmd_fit(a) -> int:
     from .data import as_sample
     from .families import get_family
-    from .fit import _check_spread, check_options, fit_reduced
+    from .fit import check_options, fit_reduced, shift
     from .io import atomic_write, read_column
     from .progress import Progress
 
@@ -82,10 +84,9 @@ def cmd_fit(a) -> int:
     kw = _fit_options(a)
     fam = get_family(kw.pop("family"))
     opts = check_options(fam, kw["method"], kw.get("step"), kw.get("init"), kw["max_iter"], kw["tol"],
-                         kw.get("n_inner"), kw.get("n_outer"), kw.get("parametrization"))
-    x = as_sample(read_column(a.file, a.column))
+                         kw.get("n_inner"), kw.get("n_outer"), kw.get("parametrization"), kw.get("fixed"))
+    x = shift(as_sample(read_column(a.file, a.column)), opts)
     stats = fam.reduce(x)
-    _check_spread(fam, stats)
     with Progress(f"fitting ({opts['method']})", a.quiet) as bar:
         opts["progress"] = bar
         r = fit_reduced(fam, stats, x.shape[0], opts)
@@ -186,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("file", metavar="FILE", help="CSV, TSV or whitespace-separated text (header optional), .npy or "
                                                  ".parquet; '-' reads standard input")
     f.add_argument("--column", type=_column, help="column name or 0-based index (default: the only or first numeric column)")
-    f.add_argument("--family", default="normal", help="distribution family (default: normal)")
+    f.add_argument("--family", default="normal", help="normal (default), exponential, lognormal, gamma, weibull, "
+                                                       "student_t, laplace, logistic, poisson, nbinom, beta")
     f.add_argument("--method", default="auto", help="auto, gradient, sequential, coordinate, fisher, newton, "
                                                     "linesearch, adam, lbfgs, closed_form (default: auto)")
     f.add_argument("--step", type=float, help="step size gamma (default depends on the method)")
@@ -195,7 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--tol", type=float, default=1e-10, help="relative tolerance (default: 1e-10)")
     f.add_argument("--n-inner", type=int, help="coordinate: steps per parameter block (default 10)")
     f.add_argument("--n-outer", type=int, help="coordinate: number of sweeps (default: --max-iter)")
-    f.add_argument("--parametrization", help="normal: sigma (default), log_sigma, variance")
+    f.add_argument("--parametrization", help="normal: sigma (default), log_sigma, variance; other families: "
+                                             "unconstrained (default), natural")
+    f.add_argument("--fixed", help="hold parameters fixed, e.g. df=5 or loc=0")
     f.add_argument("--json", action="store_true", help="print the full result as JSON (schema in README)")
     f.add_argument("--trace-out", metavar="FILE.csv", help="write every iterate to a CSV file")
     f.add_argument("--plot", metavar="FILE.png", help="write a picture of the run")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .data import as_sample
 from .families import get_family
-from .fit import _check_spread, check_options, fit_reduced
+from .fit import check_options, fit_reduced, shift
 
 __all__ = ["compare", "Comparison"]
 
@@ -66,6 +66,5 @@ def compare(data, methods=DEFAULT_METHODS, family="normal", init=None, step=None
         checked.append((m, check_options(fam, m, step if takes_step else None, init, max_iter, tol,
                                          n_inner if coord else None, n_outer if coord else None, parametrization)))
     x = as_sample(data)
-    stats = fam.reduce(x)
-    _check_spread(fam, stats)
+    stats = fam.reduce(shift(x, checked[0][1]) if checked else x)
     return Comparison({m: fit_reduced(fam, stats, x.shape[0], opts) for m, opts in checked})

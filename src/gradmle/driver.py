@@ -19,8 +19,6 @@ EPS = sys.float_info.epsilon
 #: A parameter is allowed this many ulps of its own size of rounding slack when
 #: testing convergence (the gradient cannot vanish below the spacing of floats).
 ULPS = 8.0
-#: How far (in data ranges) a parameter may wander from the data before it has "run away".
-RUNAWAY = 100.0
 
 
 def grad_norm(grad, scales) -> float:
@@ -56,7 +54,7 @@ class Monitor:
         self.centers, self.limits = fam.frame(problem.stats)
         # A point strictly inside this box needs no closer look (the fast path).
         self.box = [
-            (max(c - lim, 0.0) if con == "positive" else c - lim, c + lim)
+            (max(c - lim, 0.0) if con != "real" else c - lim, min(c + lim, 1.0) if con == "unit_interval" else c + lim)
             for c, lim, con in zip(self.centers, self.limits, fam.constraints)
         ]
         self.rows: list[tuple] = []
@@ -147,7 +145,8 @@ class Monitor:
         pb = self.problem
         fam = pb.family
         names = fam.param_names
-        for name, x, tr, t in zip(names, u, pb.transforms, theta):
+        for i, x, tr in zip(pb.free, u, pb.transforms):
+            name, t = names[i], theta[i]
             if tr.name == "square" and not x > 0.0:
                 return f"{tr.label.format(name)} crossed zero {where}: it became {x:.6g}, but it must stay > 0"
             if tr.name == "log" and t == 0.0 and math.isfinite(x):
@@ -158,6 +157,8 @@ class Monitor:
         for name, v, p, c in zip(names, theta, prev, fam.constraints):
             if c == "positive" and not v > 0.0:
                 return f"{name} crossed zero {where}: {p:.6g} -> {v:.6g}, but {name} must stay > 0"
+            if c == "unit_interval" and not 0.0 < v < 1.0:
+                return f"{name} left the interval (0, 1) {where}: {p:.6g} -> {v:.6g}"
         away = False
         for name, v, p, c, lim in zip(names, theta, prev, self.centers, self.limits):
             if abs(v - c) > lim and abs(v - c) > abs(p - c):
@@ -166,8 +167,8 @@ class Monitor:
                 if self.away >= self.leash:
                     times = "" if self.leash == 1 else f" for {self.away} iterations in a row"
                     return (
-                        f"{name} ran away {where}: {p:.6g} -> {v:.6g}, more than {lim:.4g} "
-                        f"({RUNAWAY:g} times the data's range) from {c:.6g} and still moving away{times}"
+                        f"{name} ran away {where}: {p:.6g} -> {v:.6g}, more than {lim:.4g} away from "
+                        f"{c:.6g} and still moving away{times}"
                     )
                 break
         if not away:

@@ -46,6 +46,7 @@ def fit(
     n_inner=None,
     n_outer=None,
     parametrization=None,
+    fixed=None,
 ) -> FitResult:
     """Fit ``family`` to ``data`` by maximum likelihood with ``method``.
 
@@ -86,8 +87,14 @@ def fit(
         number of sweeps (default ``max_iter``).
     parametrization : str, optional
         The coordinates the optimizer works in. Normal: ``"sigma"`` (default),
-        ``"log_sigma"``, ``"variance"``. Params and trace are always reported as
-        mu and sigma.
+        ``"log_sigma"``, ``"variance"``; other families: ``"unconstrained"``
+        (default: log for positive parameters, logit for probabilities) or
+        ``"natural"``. Params and trace are always on the natural scale.
+    fixed : dict, optional
+        Parameters held at given values, e.g. ``{"df": 5.0}`` for Student-t. For
+        families whose support starts at ``loc`` (exponential, gamma, weibull,
+        lognormal) ``loc`` is never estimated; ``{"loc": c}`` fits ``data - c``
+        (default 0), as scipy's ``floc``.
 
     Returns
     -------
@@ -106,14 +113,52 @@ def fit(
     ('converged', True)
     """
     fam = get_family(family)
-    options = check_options(fam, method, step, init, max_iter, tol, n_inner, n_outer, parametrization)
-    x = as_sample(data)
+    options = check_options(fam, method, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed)
+    x = shift(as_sample(data), options)
     stats = fam.reduce(x)
-    _check_spread(fam, stats)
     return fit_reduced(fam, stats, x.shape[0], options)
 
 
-def check_options(fam: Family, method, step, init, max_iter, tol, n_inner, n_outer, parametrization) -> dict:
+def shift(x, options: dict):
+    """The data minus a fixed ``loc`` (families whose support starts at loc)."""
+    loc = options.get("loc", 0.0)
+    return x - loc if loc else x
+
+
+def check_fixed(fam: Family, fixed) -> tuple[dict, float]:
+    """Validate ``fixed``; returns ``({index: value}, loc)``."""
+    if fixed is None:
+        return {}, 0.0
+    if not hasattr(fixed, "items"):
+        raise TypeError(f"fixed must be a dict of values by parameter name ({', '.join(fam.param_names)}), got {fixed!r}")
+    out, loc = {}, 0.0
+    for name, value in fixed.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+            raise ValueError(f"fixed[{name!r}] must be a finite number, got {value!r}")
+        if name == "loc" and fam.shiftable:
+            loc = float(value)
+            continue
+        if name not in fam.param_names:
+            extra = "; loc can be fixed (default 0)" if fam.shiftable else ""
+            raise ValueError(f"unknown parameter {name!r} in fixed; {fam.name} has: {', '.join(fam.param_names)}{extra}")
+        i = fam.param_names.index(name)
+        _check_value(fam, i, float(value), f"fixed[{name!r}]")
+        out[i] = float(value)
+    if len(out) == len(fam.param_names):
+        raise ValueError(f"every parameter of {fam.name} is fixed: nothing is left to fit")
+    return out, loc
+
+
+def _check_value(fam: Family, i: int, v: float, what: str) -> None:
+    c = fam.constraints[i]
+    name = fam.param_names[i]
+    if c == "positive" and not v > 0.0:
+        raise ValueError(f"{what} = {v!r} is not allowed: {name} must be > 0")
+    if c == "unit_interval" and not 0.0 < v < 1.0:
+        raise ValueError(f"{what} = {v!r} is not allowed: {name} must be strictly between 0 and 1")
+
+
+def check_options(fam: Family, method, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed=None) -> dict:
     """Validate every option of :func:`fit`; returns them in canonical form."""
     method = choice("method", method, METHODS)
     run = AUTO_METHOD if method == "auto" else method
@@ -140,8 +185,11 @@ def check_options(fam: Family, method, step, init, max_iter, tol, n_inner, n_out
         parametrization = choice("parametrization", parametrization, tuple(names))
     if init is not None and not hasattr(init, "items"):
         raise TypeError(f"init must be a dict of starting values by name ({', '.join(fam.param_names)}), got {init!r}")
+    fixed_idx, loc = check_fixed(fam, fixed)
     options = {"method": method, "run": run, "step": step, "init": init, "max_iter": max_iter, "tol": tol,
-               "parametrization": parametrization}
+               "parametrization": parametrization, "fixed": fixed_idx}
+    if fam.shiftable:
+        options["loc"] = loc
     if run == "coordinate":
         options.update(n_inner=n_inner, n_outer=max_iter)
     return options
@@ -149,9 +197,9 @@ def check_options(fam: Family, method, step, init, max_iter, tol, n_inner, n_out
 
 def fit_reduced(fam: Family, stats, n: int, options: dict) -> FitResult:
     """Run a fit on already reduced data with options from :func:`check_options`."""
-    theta0 = _start(fam, stats, options["init"])
+    theta0 = _start(fam, stats, options["init"], options["fixed"])
     transforms = fam.parametrizations()[options["parametrization"]]
-    problem = Problem(fam, stats, transforms)
+    problem = Problem(fam, stats, transforms, options["fixed"])
     run, step = options["run"], options["step"]
     t0 = time.perf_counter()
     if run == "closed_form":
@@ -175,21 +223,22 @@ def fit_reduced(fam: Family, stats, n: int, options: dict) -> FitResult:
     out["ngev"] = problem.ngev
     if options["method"] == "auto":
         out["message"] = f"auto ran {run}: {out['message']}"
-    record = {k: v for k, v in options.items() if k not in ("init", "progress")}
+    record = {k: v for k, v in options.items() if k not in ("init", "progress", "fixed")}
+    record["fixed"] = {fam.param_names[i]: v for i, v in options["fixed"].items()}
     record.update(init=dict(zip(fam.param_names, theta0)), elapsed=time.perf_counter() - t0)
-    return _result(fam, stats, out, record, n)
+    result = _result(fam, stats, out, record, n)
+    limit = fam.limit(result)
+    if limit:
+        result.status = "boundary"
+        result.message = f"{limit} ({result.message})"
+        result.limit_fit = fam.limit_fit(stats)
+    return result
 
 
-def _check_spread(fam: Family, stats) -> None:
-    if fam.name == "normal" and not stats.var > 0.0:
-        raise ValueError(
-            f"all {stats.n} values are equal ({stats.mean!r}): the Normal MLE would have "
-            "sigma_hat = 0, which is outside the parameter space (sigma > 0)"
-        )
-
-
-def _start(fam: Family, stats, init) -> tuple:
+def _start(fam: Family, stats, init, fixed=None) -> tuple:
     theta = list(fam.initial(stats))
+    for i, v in (fixed or {}).items():
+        theta[i] = v
     if init is None:
         return tuple(theta)
     if not hasattr(init, "items"):
@@ -203,8 +252,9 @@ def _start(fam: Family, stats, init) -> tuple:
         v = float(value)
         if not math.isfinite(v):
             raise ValueError(f"init[{name!r}] must be finite, got {value!r}")
-        if fam.constraints[i] == "positive" and not v > 0.0:
-            raise ValueError(f"init[{name!r}] = {value!r} is not allowed: {name} must be > 0")
+        _check_value(fam, i, v, f"init[{name!r}]")
+        if i in (fixed or {}):
+            raise ValueError(f"{name} is both in init and in fixed; give it in one of them")
         theta[i] = v
     return tuple(theta)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Callable, NamedTuple
 
-__all__ = ["Transform", "IDENTITY", "LOG", "SQUARE", "TRANSFORMS", "for_constraint"]
+__all__ = ["Transform", "IDENTITY", "LOG", "SQUARE", "LOGIT", "TRANSFORMS", "for_constraint"]
 
 _LOG_MAX = math.log(1.7976931348623157e308)
 
@@ -38,13 +38,27 @@ def _sqrt(u: float) -> float:
     return math.sqrt(u) if u >= 0 else math.nan
 
 
+def _logit(p: float) -> float:
+    return math.log(p) - math.log1p(-p) if 0.0 < p < 1.0 else math.nan
+
+
+def _expit(u: float) -> float:
+    if u >= 0:
+        return 1.0 / (1.0 + math.exp(-u))
+    e = _exp(u)
+    return e / (1.0 + e)
+
+
 IDENTITY = Transform("identity", "{}", float, float, lambda t: 1.0, lambda t: 0.0)
 LOG = Transform("log", "log({})", _log, _exp, lambda t: t, lambda t: t)
 SQUARE = Transform("square", "{}^2", lambda t: t * t, _sqrt, lambda t: 0.5 / t, lambda t: -0.25 / (t * t * t))
 
-TRANSFORMS = {t.name: t for t in (IDENTITY, LOG, SQUARE)}
+# theta = 1 / (1 + exp(-u)): dtheta/du = theta (1 - theta), d2theta/du2 = theta (1 - theta) (1 - 2 theta).
+LOGIT = Transform("logit", "logit({})", _logit, _expit, lambda t: t * (1.0 - t), lambda t: t * (1.0 - t) * (1.0 - 2.0 * t))
+
+TRANSFORMS = {t.name: t for t in (IDENTITY, LOG, SQUARE, LOGIT)}
 
 
 def for_constraint(constraint: str) -> Transform:
     """The transform that makes a parameter with this constraint unconstrained."""
-    return {"real": IDENTITY, "positive": LOG}[constraint]
+    return {"real": IDENTITY, "positive": LOG, "unit_interval": LOGIT}[constraint]

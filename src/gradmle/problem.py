@@ -17,17 +17,25 @@ NAN = math.nan
 
 
 class Problem:
-    def __init__(self, family: Family, stats, transforms: tuple[Transform, ...]):
+    """``fixed`` maps parameter indices to values held fixed: the optimizer sees only
+    the free parameters (``u`` has one entry per free parameter), the driver always
+    the full ``theta``."""
+
+    def __init__(self, family: Family, stats, transforms: tuple[Transform, ...], fixed: dict | None = None):
         self.family = family
         self.stats = stats
-        self.transforms = transforms
-        self.identity = all(t is IDENTITY for t in transforms)
+        self.fixed = dict(fixed or {})
+        p = len(family.param_names)
+        self.free = tuple(i for i in range(p) if i not in self.fixed)
+        self.all_transforms = transforms
+        self.transforms = tuple(transforms[i] for i in self.free)
+        self.identity = not self.fixed and all(t is IDENTITY for t in transforms)
         self.nfev = 0
         self.ngev = 0  # Hessian or Fisher evaluations
         obj = family.objective(stats)
-        to_nat = tuple(t.to_natural for t in transforms)
-        jacs = tuple(t.jac for t in transforms)
-        nan_grad = (NAN,) * len(transforms)
+        nan_grad = (NAN,) * len(self.free)
+        natural, free = self.natural, self.free
+        jacs = tuple(t.jac for t in self.transforms)
 
         if self.identity:
             def f(u):
@@ -36,32 +44,43 @@ class Problem:
         else:
             def f(u):
                 self.nfev += 1
-                theta = tuple(tn(x) for tn, x in zip(to_nat, u))
+                theta = natural(u)
                 value, g = obj(theta)
                 if value != value or value == -math.inf:
                     return value, nan_grad
-                return value, tuple(gi * j(t) for gi, j, t in zip(g, jacs, theta))
+                return value, tuple(g[i] * j(theta[i]) for i, j in zip(free, jacs))
 
         self.f = f
 
     # -- coordinates -----------------------------------------------------------
     def natural(self, u) -> tuple:
+        """The full theta (fixed parameters included) of working coordinates u."""
         if self.identity:
             return tuple(u)
-        return tuple(t.to_natural(x) for t, x in zip(self.transforms, u))
+        theta = [0.0] * len(self.all_transforms)
+        for i, v in self.fixed.items():
+            theta[i] = v
+        for i, t, x in zip(self.free, self.transforms, u):
+            theta[i] = t.to_natural(x)
+        return tuple(theta)
 
     def working(self, theta) -> tuple:
         if self.identity:
             return tuple(theta)
-        return tuple(t.to_working(x) for t, x in zip(self.transforms, theta))
+        return tuple(t.to_working(theta[i]) for i, t in zip(self.free, self.transforms))
 
     def jacobian(self, theta) -> np.ndarray:
-        return np.array([t.jac(x) for t, x in zip(self.transforms, theta)])
+        """dtheta/du of the free parameters (the Jacobian is diagonal)."""
+        return np.array([t.jac(theta[i]) for i, t in zip(self.free, self.transforms)])
 
     def grad_natural(self, theta, grad_u) -> tuple:
+        """The full gradient in theta; zero for the fixed parameters."""
         if self.identity:
             return grad_u
-        return tuple(g / t.jac(x) for g, t, x in zip(grad_u, self.transforms, theta))
+        g = [0.0] * len(self.all_transforms)
+        for i, t, gu in zip(self.free, self.transforms, grad_u):
+            g[i] = gu / t.jac(theta[i])
+        return tuple(g)
 
     def working_scales(self, u) -> tuple:
         """Statistical scale of each working coordinate at u (``s_theta / |dtheta/du|``)."""
@@ -69,7 +88,7 @@ class Problem:
         scales = self.family.scales(theta)
         if self.identity:
             return scales
-        return tuple(s / abs(t.jac(x)) for s, t, x in zip(scales, self.transforms, theta))
+        return tuple(scales[i] / abs(t.jac(theta[i])) for i, t in zip(self.free, self.transforms))
 
     # -- curvature in working coordinates ----------------------------------------
     def hessian(self, u) -> np.ndarray:
@@ -79,9 +98,11 @@ class Problem:
         h = self.family.hessian(theta, self.stats)
         if self.identity:
             return h
+        free = list(self.free)
+        h = h[np.ix_(free, free)]
         j = self.jacobian(theta)
         _, g = self.family.value_and_grad(theta, self.stats)
-        curv = np.array([gi * t.jac2(x) for gi, t, x in zip(g, self.transforms, theta)])
+        curv = np.array([g[i] * t.jac2(theta[i]) for i, t in zip(self.free, self.transforms)])
         return h * np.outer(j, j) + np.diag(curv)
 
     def fisher(self, u) -> np.ndarray:
@@ -91,8 +112,10 @@ class Problem:
         f = self.family.fisher(theta)
         if self.identity:
             return f
+        free = list(self.free)
         j = self.jacobian(theta)
-        return f * np.outer(j, j)
+        return f[np.ix_(free, free)] * np.outer(j, j)
 
     def labels(self) -> tuple[str, ...]:
-        return tuple(t.label.format(n) for t, n in zip(self.transforms, self.family.param_names))
+        names = self.family.param_names
+        return tuple(t.label.format(names[i]) for i, t in zip(self.free, self.transforms))

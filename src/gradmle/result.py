@@ -8,12 +8,19 @@ from typing import Any, Mapping
 
 import numpy as np
 
-__all__ = ["FitResult", "STATUSES"]
+__all__ = ["FitResult", "STATUSES", "HessianWarning"]
 
 #: Every status a fit can end with. "stalled": the method stopped before max_iter
 #: without converging because it could make no further progress (a line search found
-#: no ascent, or the update no longer changes the iterate in float64).
-STATUSES = ("converged", "max_iter", "diverged", "stalled")
+#: no ascent, or the update no longer changes the iterate in float64). "boundary": the
+#: likelihood keeps increasing towards the edge of the parameter space (e.g. a
+#: Student-t whose df runs to infinity); the message names the limiting model.
+STATUSES = ("converged", "max_iter", "diverged", "stalled", "boundary")
+
+
+class HessianWarning(UserWarning):
+    """Standard errors are not available: the Hessian at the estimate is not
+    negative definite (the estimate is not a strict local maximum)."""
 
 
 def _fmt(v: float) -> str:
@@ -71,6 +78,9 @@ class FitResult:
     method: str
     n: int
     options: dict = field(default_factory=dict)
+    #: For status "boundary": the fit of the limiting model (e.g. the Normal for a
+    #: Student-t whose df runs to infinity).
+    limit_fit: Any = None
     _context: Any = field(default=None, repr=False, compare=False)
     _diagnosis: Any = field(default=None, repr=False, compare=False)
 
@@ -90,6 +100,62 @@ class FitResult:
     @property
     def converged(self) -> bool:
         return self.status == "converged"
+
+    # -- inference ------------------------------------------------------------
+    @property
+    def cov(self):
+        """Covariance matrix of the free parameters from the observed information
+        ``-n H`` at the estimate (None when unavailable; see ``stderr``)."""
+        if "_cov" not in self.__dict__:
+            self.__dict__["_cov"] = self._covariance()
+        return self.__dict__["_cov"]
+
+    def _covariance(self):
+        if not self.converged or self._context is None:
+            return None
+        fam, stats = self._context
+        fixed = self.options.get("fixed") or {}
+        free = [i for i, name in enumerate(self.params) if name not in fixed]
+        theta = tuple(self.params.values())
+        info = np.asarray(fam.information(theta, stats), dtype=float)[np.ix_(free, free)] * self.n
+        try:
+            np.linalg.cholesky(info)
+        except np.linalg.LinAlgError:
+            import warnings
+
+            warnings.warn(
+                f"no standard errors for this {self.family} fit: the Hessian of the log-likelihood at the "
+                "estimate is not negative definite, so the estimate is not a strict local maximum",
+                HessianWarning, stacklevel=3)
+            return None
+        return np.linalg.inv(info)
+
+    @property
+    def stderr(self) -> dict | None:
+        """Standard error of each parameter (None for a fixed one), from the observed
+        information at the estimate; None when the fit did not converge or the
+        Hessian there is not negative definite (a HessianWarning says so)."""
+        cov = self.cov
+        if cov is None:
+            return None
+        fixed = self.options.get("fixed") or {}
+        se = iter(np.sqrt(np.diag(cov)))
+        return {name: (None if name in fixed else float(next(se))) for name in self.params}
+
+    def conf_int(self, level: float = 0.95) -> dict | None:
+        """Wald confidence intervals ``estimate +- z * stderr`` on the natural scale."""
+        from scipy.stats import norm
+
+        se = self.stderr
+        if se is None:
+            return None
+        z = float(norm.ppf(0.5 + level / 2.0))
+        return {k: (None if s is None else (self.params[k] - z * s, self.params[k] + z * s)) for k, s in se.items()}
+
+    def frozen(self):
+        """The fitted distribution as a frozen scipy.stats distribution."""
+        fam, _ = self._context
+        return fam.frozen(self.params, self.options.get("loc", 0.0))
 
     @property
     def success(self) -> bool:  # the name scipy.optimize users look for
@@ -136,17 +202,34 @@ class FitResult:
             self.message,
             "",
         ]
-        head = f"{'parameter':<10} {'estimate':>18}"
+        import warnings
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", HessianWarning)
+            ci = self.conf_int() if self.converged else None
+            se = self.stderr if self.converged else None
+        head = f"{'parameter':<10} {'estimate':>18} {'std. error':>11} {'95% confidence interval':>29}"
         if self.reference is not None:
             head += f" {'closed form':>18} {'rel. error':>11}"
         lines.append(head)
+        fixed = self.options.get("fixed") or {}
         for name, value in self.params.items():
-            row = f"{name:<10} {_fmt(value):>18}"
+            if name in fixed:
+                row = f"{name:<10} {_fmt(value):>18} {'(fixed)':>11} {'':>29}"
+            elif se is not None:
+                lo, hi = ci[name]
+                row = f"{name:<10} {_fmt(value):>18} {se[name]:>11.4g} {'[' + f'{lo:.6g}, {hi:.6g}' + ']':>29}"
+            else:
+                row = f"{name:<10} {_fmt(value):>18} {'-':>11} {'-':>29}"
             if self.reference is not None:
                 ref = self.reference[name]
                 row += f" {_fmt(ref):>18} {_rel(value, ref, self.reference_scales.get(name, 0.0)):>11.2e}"
             lines.append(row)
-        lines.append(f"{'loglik':<10} {_fmt(self.loglik):>18}   (average per observation)")
+        lines.append(f"{'loglik':<10} {_fmt(self.loglik):>18}   (average per observation; total {_fmt(self.loglik * self.n)})")
+        if not self.converged:
+            lines.append("standard errors: not computed (the fit did not converge)")
+        elif caught:
+            lines.append("standard errors: unavailable, the Hessian at the estimate is not negative definite")
         if self.diagnosis is not None:
             lines += ["", str(self.diagnosis)]
         return "\n".join(lines)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .data import as_sample
 from .families import get_family
-from .fit import _check_spread, check_options, fit_reduced
+from .fit import check_options, fit_reduced
 from .stability import stability_of
 
 __all__ = ["sweep", "SweepResult", "OUTCOMES", "classify"]
@@ -92,7 +92,6 @@ def sweep(data, method="gradient", parametrization=None, steps=None, sigma0s=Non
     fam = get_family("normal")
     x = as_sample(data)
     stats = fam.reduce(x)
-    _check_spread(fam, stats)
     opts = check_options(fam, method, None, None, max_iter, tol, n_inner if method == "coordinate" else None,
                          None, parametrization)
     method, par = opts["run"], opts["parametrization"]

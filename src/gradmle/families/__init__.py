@@ -1,11 +1,16 @@
-"""Registry of distribution families, by lower-case name."""
+"""Registry of distribution families, by lower-case name (one module per family)."""
 
 from __future__ import annotations
 
-from .base import Family
+from .base import Family, Sample
+from .gamma import Gamma
 from .normal import Normal
+from .student_t import StudentT
+from .weibull import Weibull
 
-FAMILIES: dict[str, Family] = {f.name: f for f in (Normal(),)}
+FAMILIES: dict[str, Family] = {f.name: f for f in (Normal(), Gamma(), Weibull(), StudentT())}
+#: Other names people use for the same families.
+ALIASES = {"norm": "normal", "gaussian": "normal", "t": "student_t", "weibull_min": "weibull"}
 
 
 def get_family(name) -> Family:
@@ -13,11 +18,12 @@ def get_family(name) -> Family:
     if isinstance(name, Family):
         return name
     if not isinstance(name, str):
-        raise TypeError(f"family must be a string, got {type(name).__name__} {name!r}; one of: {', '.join(sorted(FAMILIES))}")
+        raise TypeError(f"family must be a string, got {type(name).__name__} {name!r}; one of: {', '.join(FAMILIES)}")
     key = name.strip().lower()
+    key = ALIASES.get(key, key)
     if key not in FAMILIES:
-        raise ValueError(f"unknown family {name!r}; valid families: {', '.join(sorted(FAMILIES))}")
+        raise ValueError(f"unknown family {name!r}; valid families: {', '.join(FAMILIES)}")
     return FAMILIES[key]
 
 
-__all__ = ["Family", "FAMILIES", "get_family"]
+__all__ = ["Family", "Sample", "FAMILIES", "get_family"]

@@ -17,8 +17,47 @@ from ..parametrize import IDENTITY, for_constraint
 
 Theta = tuple  # a tuple of Python floats, in the order of ``Family.param_names``
 
+#: Values per chunk when a reduction works through the data piece by piece (cache-sized).
+CHUNK = 1 << 16
+
+
+def chunked(x: np.ndarray, size: int = CHUNK):
+    """Yield ``(chunk, scratch)`` pairs over ``x``: ``scratch`` is a buffer of the
+    chunk's length for temporaries, reused across chunks."""
+    buf = np.empty(min(size, x.size))
+    for i in range(0, x.size, size):
+        c = x[i : i + size]
+        yield c, buf[: c.size]
+
 #: Constraints a parameter may declare.
-CONSTRAINTS = ("real", "positive")
+CONSTRAINTS = ("real", "positive", "unit_interval")
+#: Supports a family may declare (what values the data may take).
+SUPPORTS = ("real", "positive", "nonnegative", "unit_interval", "counts")
+
+
+class Sample:
+    """The data, kept for families without sufficient statistics (each evaluation is
+    a pass), with a one-entry cache: the objective stores what one pass computed at
+    the last theta, so the Hessian at that same theta costs nothing more."""
+
+    __slots__ = ("x", "extra", "cache")
+
+    def __init__(self, x: np.ndarray, **extra):
+        self.x = x
+        self.extra = extra
+        self.cache: dict = {}
+
+    @property
+    def n(self) -> int:
+        return self.x.size
+
+    def at(self, theta, compute):
+        """``compute(theta)``, remembered for the last theta asked."""
+        theta = tuple(theta)
+        if self.cache.get("theta") != theta:
+            self.cache["theta"] = theta
+            self.cache["value"] = compute(theta)
+        return self.cache["value"]
 
 
 class Family:
@@ -32,11 +71,52 @@ class Family:
     name: str = ""
     param_names: tuple[str, ...] = ()
     constraints: tuple[str, ...] = ()
+    #: The values the data may take (see ``SUPPORTS``).
+    support: str = "real"
+    #: The scipy.stats distribution with the same parameters (``result.frozen()``).
+    scipy_name: str = ""
+    #: True when the support starts at ``loc`` and ``loc`` is not estimated: then
+    #: ``fixed={"loc": c}`` fits the data minus c (default 0), as scipy's ``floc``.
+    shiftable: bool = False
+    #: True when ``reduce`` yields statistics that make every evaluation O(1); False
+    #: when each evaluation of the likelihood is a pass over the data.
+    sufficient: bool = True
 
     # -- data ---------------------------------------------------------------
     def reduce(self, x: np.ndarray) -> Any:
-        """One pass over the validated sample; returns what the objective needs."""
+        """One pass over the validated sample; returns what the objective needs.
+        Raises ValueError (via ``check_support``) for data outside the support and
+        for data from which the MLE does not exist (e.g. all values equal)."""
         raise NotImplementedError
+
+    def check_support(self, x: np.ndarray) -> None:
+        """Refuse data outside the support, naming how many values and an example."""
+        s = self.support
+        if s == "real":
+            return
+        if s == "positive":
+            bad, rule = x <= 0, "> 0"
+        elif s == "nonnegative":
+            bad, rule = x < 0, ">= 0"
+        elif s == "unit_interval":
+            bad, rule = (x <= 0) | (x >= 1), "strictly between 0 and 1"
+        else:  # counts
+            bad, rule = (x < 0) | (x != np.floor(x)), "whole numbers >= 0"
+        k = int(np.count_nonzero(bad))
+        if k:
+            i = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"{k} of {x.size} values are outside the support of the {self.name} family "
+                f"(values must be {rule}); the first is {x[i]!r} at index {i}"
+            )
+
+    def check_spread(self, x_min: float, x_max: float, n: int) -> None:
+        """Refuse data whose values are all equal: no MLE exists (the scale -> 0)."""
+        if x_min == x_max:
+            raise ValueError(
+                f"all {n} values are equal ({x_min!r}): the {self.name} MLE does not exist "
+                "(the fit would degenerate to a point mass)"
+            )
 
     def initial(self, stats: Any) -> Theta:
         """A start computed from the reduction (moment estimates)."""
@@ -67,12 +147,23 @@ class Family:
         """Fisher information of one observation."""
         raise NotImplementedError
 
+    def information(self, theta: Theta, stats: Any) -> np.ndarray:
+        """Observed information per observation, ``-H``: what standard errors use."""
+        return -np.asarray(self.hessian(theta, stats), dtype=float)
+
     def scales(self, theta: Theta) -> Theta:
         """Statistical scale of each parameter at theta: sqrt(diag(F^-1)) for one
         observation. Gradients and steps are measured in these units, which makes
         the stopping rule free of the data's units."""
         f = self.fisher(theta)
-        return tuple(float(v) for v in np.sqrt(np.diag(np.linalg.inv(f))))
+        try:
+            d = np.diag(np.linalg.inv(f))
+        except np.linalg.LinAlgError:
+            d = np.full(len(theta), np.nan)
+        # Where the information is singular or lost to rounding (a parameter running to
+        # a limit), fall back on the parameter's own size.
+        return tuple(float(math.sqrt(v)) if v > 0 and math.isfinite(v) else max(abs(t), 1e-300)
+                     for v, t in zip(d.tolist(), theta))
 
     def frame(self, stats: Any) -> tuple[Theta, Theta]:
         """``(centers, limits)``: a parameter farther than ``limits[i]`` from
@@ -90,6 +181,22 @@ class Family:
             "natural": tuple(IDENTITY for _ in self.param_names),
             "unconstrained": tuple(for_constraint(c) for c in self.constraints),
         }
+
+    # -- results ------------------------------------------------------------
+    def frozen(self, params: dict, loc: float = 0.0):
+        """The scipy.stats frozen distribution with these parameters."""
+        import scipy.stats
+
+        dist = getattr(scipy.stats, self.scipy_name)
+        kw = dict(params)
+        if self.shiftable:
+            kw["loc"] = loc
+        return dist(**kw)
+
+    def limit(self, result) -> str | None:
+        """A sentence when the fit ran to the boundary of the parameter space (the
+        maximum is not attained inside it), else None. See Student-t."""
+        return None
 
     # -- helpers ------------------------------------------------------------
     def in_domain(self, theta: Sequence[float]) -> bool:

@@ -28,8 +28,21 @@ class Normal(Family):
     def parametrizations(self) -> dict:
         return {"sigma": (IDENTITY, IDENTITY), "log_sigma": (IDENTITY, LOG), "variance": (IDENTITY, SQUARE)}
 
+    scipy_name = "norm"
+
     def reduce(self, x: np.ndarray) -> Moments:
-        return moments(x)
+        m = moments(x)
+        if not m.var > 0.0:
+            raise ValueError(
+                f"all {m.n} values are equal ({m.mean!r}): the Normal MLE would have "
+                "sigma_hat = 0, which is outside the parameter space (sigma > 0)"
+            )
+        return m
+
+    def frozen(self, params: dict, loc: float = 0.0):
+        import scipy.stats
+
+        return scipy.stats.norm(loc=params["mu"], scale=params["sigma"])
 
     def initial(self, stats: Moments):
         return self.closed_form(stats)

@@ -25,7 +25,8 @@ from .base import State
 
 def _bounds(problem, u0, scales):
     out = []
-    for tr, con, c, s in zip(problem.transforms, problem.family.constraints, u0, scales):
+    constraints = [problem.family.constraints[i] for i in problem.free]
+    for tr, con, c, s in zip(problem.transforms, constraints, u0, scales):
         positive = tr is SQUARE or (tr is IDENTITY and con == "positive")
         # The working coordinate must stay > 0: z > -u0 / s (nudged inside).
         out.append(((-c / s) * (1.0 - 1e-15), None) if positive else (None, None))

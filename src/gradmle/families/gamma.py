@@ -1,0 +1,78 @@
+"""The gamma family, parameters ``a`` (shape) and ``scale``, as scipy.stats.gamma with
+``loc`` fixed (0 by default).
+
+Sufficient statistics: the means of x and of log x. After one pass every evaluation is
+O(1):  l(a, s) = -lgamma(a) - a log s + (a - 1) mean(log x) - mean(x) / s.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from scipy.special import digamma, polygamma
+
+from .base import Family, chunked
+
+NAN2 = (math.nan, math.nan)
+
+
+class GammaStats(NamedTuple):
+    n: int
+    mean: float      # mean of x
+    mean_log: float  # mean of log x
+    min: float
+    max: float
+
+
+class Gamma(Family):
+    name = "gamma"
+    param_names = ("a", "scale")
+    constraints = ("positive", "positive")
+    support = "positive"
+    scipy_name = "gamma"
+    shiftable = True
+
+    def reduce(self, x: np.ndarray) -> GammaStats:
+        self.check_support(x)
+        total = total_log = 0.0
+        lo, hi = math.inf, -math.inf
+        for c, buf in chunked(x):
+            total += float(c.sum())
+            total_log += float(np.log(c, out=buf).sum())
+            lo, hi = min(lo, float(c.min())), max(hi, float(c.max()))
+        self.check_spread(lo, hi, x.size)
+        return GammaStats(x.size, total / x.size, total_log / x.size, lo, hi)
+
+    def initial(self, stats: GammaStats):
+        # Minka's closed-form approximation of the shape MLE (within ~1.5%).
+        s = math.log(stats.mean) - stats.mean_log
+        a = (3.0 - s + math.sqrt((s - 3.0) ** 2 + 24.0 * s)) / (12.0 * s)
+        return (a, stats.mean / a)
+
+    def objective(self, stats: GammaStats):
+        m, ml = stats.mean, stats.mean_log
+        lgamma, log, isfinite = math.lgamma, math.log, math.isfinite
+
+        def value_and_grad(theta):
+            a, s = theta
+            if not (a > 0.0 and s > 0.0 and isfinite(a) and isfinite(s)):
+                return -math.inf, NAN2
+            ls = log(s)
+            value = -lgamma(a) - a * ls + (a - 1.0) * ml - m / s
+            return value, (float(-digamma(a)) - ls + ml, (m / s - a) / s)
+
+        return value_and_grad
+
+    def hessian(self, theta, stats: GammaStats) -> np.ndarray:
+        a, s = theta
+        return np.array([[-float(polygamma(1, a)), -1.0 / s], [-1.0 / s, (a - 2.0 * stats.mean / s) / (s * s)]])
+
+    def fisher(self, theta) -> np.ndarray:
+        a, s = theta
+        return np.array([[float(polygamma(1, a)), 1.0 / s], [1.0 / s, a / (s * s)]])
+
+    def frame(self, stats: GammaStats):
+        a0, s0 = self.initial(stats)
+        return (0.0, 0.0), (1e6 * a0, 1e6 * s0)

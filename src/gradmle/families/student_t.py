@@ -1,0 +1,143 @@
+"""Student's t family, parameters ``df``, ``loc``, ``scale`` (as scipy.stats.t).
+
+No sufficient statistics: every evaluation is a pass over the data, so one pass
+computes the value, the gradient and everything the Hessian needs at that point
+(cached: a Newton iteration costs one pass). With z = (x - loc) / scale,
+r = z^2 / df and w = 1 + r, the log-density is
+
+    lgamma((df+1)/2) - lgamma(df/2) - log(pi df)/2 - log(scale) - (df+1)/2 log(w).
+
+When the data look Normal the likelihood keeps increasing with df: the maximum is at
+df = infinity, the Normal model; the fit says so (status "boundary") and reports it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import gammaln
+
+from .base import Family, Sample
+from .special import digamma_half, lgamma_half, trigamma_half
+
+NAN3 = (math.nan, math.nan, math.nan)
+#: Above this df a t fit is indistinguishable from the Normal one for any sample
+#: size gradmle meets; a fit that is still raising df there has reached the limit.
+DF_LIMIT = 1e6
+
+
+class StudentT(Family):
+    name = "student_t"
+    param_names = ("df", "loc", "scale")
+    constraints = ("positive", "real", "positive")
+    support = "real"
+    scipy_name = "t"
+    sufficient = False
+
+    def reduce(self, x: np.ndarray) -> Sample:
+        lo, hi = float(x.min()), float(x.max())
+        self.check_spread(lo, hi, x.size)
+        return Sample(x, min=lo, max=hi, median=float(np.median(x)))
+
+    def initial(self, sample: Sample):
+        x = sample.x
+        loc = sample.extra["median"]
+        mad = float(np.median(np.abs(x - loc)))
+        sd = float(x.std())
+        scale = 1.4826 * mad if mad > 0 else sd
+        # df from the excess kurtosis (6 / (df - 4) for df > 4); heavy tails -> df = 3.
+        z = (x - x.mean()) / sd
+        kurt = float(np.mean(z**4)) - 3.0
+        df = 4.0 + 6.0 / kurt if kurt > 0.25 else 30.0
+        return (min(max(df, 2.5), 30.0), loc, scale)
+
+    def _pass(self, theta, x):
+        """Everything one pass gives at theta: value, gradient, Hessian."""
+        nu, mu, sig = theta
+        n = x.size
+        z = (x - mu) / sig
+        r = z * z
+        r /= nu
+        logw = np.log1p(r)
+        iw = 1.0 / (1.0 + r)
+        s_logw = float(logw.sum()) / n
+        zw = z * iw
+        s_zw = float(zw.sum()) / n
+        s_rw = float(np.dot(r, iw)) / n
+        # The df terms through lgamma((df+1)/2) - lgamma(df/2) and its derivatives,
+        # written so that nothing cancels for large df (see special.py).
+        c = lgamma_half(nu / 2) - 0.5 * math.log(math.pi * nu)
+        value = c - math.log(sig) - 0.5 * (nu + 1) * s_logw
+        dnu = 0.5 * digamma_half(nu / 2) - 0.5 * s_logw + 0.5 * (nu + 1) / nu * s_rw
+        dmu = (nu + 1) / nu * s_zw / sig
+        dsig = (-1.0 + (nu + 1) * s_rw) / sig
+        # Hessian sums (weights iw^2).
+        iw2 = iw * iw
+        s_w2 = float(iw2.sum()) / n
+        s_rw2 = float(np.dot(r, iw2)) / n
+        s_r2w2 = float(np.dot(r * r, iw2)) / n
+        s_zw2 = float(np.dot(z, iw2)) / n
+        s_zrw2 = float(np.dot(z * r, iw2)) / n
+        h_mumu = -(nu + 1) / (nu * sig * sig) * (s_w2 - s_rw2)
+        h_musig = -2.0 * (nu + 1) / (nu * sig * sig) * s_zw2
+        h_sigsig = (1.0 - (nu + 1) * (s_rw + 2.0 * s_rw2)) / (sig * sig)
+        h_nunu = -0.25 * trigamma_half(nu / 2) + (0.5 * (nu + 1) * s_r2w2 - s_rw) / (nu * nu)
+        # z (z^2 - 1) / (sig nu^2 w^2) and z^2 (z^2 - 1) / (sig nu^2 w^2), with z^2 = nu r.
+        h_numu = (nu * s_zrw2 - s_zw2) / (sig * nu * nu)
+        h_nusig = (nu * nu * s_r2w2 - nu * s_rw2) / (sig * nu * nu)
+        hess = np.array([[h_nunu, h_numu, h_nusig], [h_numu, h_mumu, h_musig], [h_nusig, h_musig, h_sigsig]])
+        return value, (dnu, dmu, dsig), hess
+
+    def objective(self, sample: Sample):
+        x = sample.x
+
+        def compute(theta):
+            return self._pass(theta, x)
+
+        def value_and_grad(theta):
+            nu, mu, sig = theta
+            if not (nu > 0 and sig > 0 and math.isfinite(nu) and math.isfinite(mu) and math.isfinite(sig)):
+                return -math.inf, NAN3
+            value, grad, _ = sample.at(theta, compute)
+            return value, grad
+
+        return value_and_grad
+
+    def hessian(self, theta, sample: Sample) -> np.ndarray:
+        return sample.at(theta, lambda t: self._pass(t, sample.x))[2]
+
+    def fisher(self, theta) -> np.ndarray:
+        nu, mu, sig = theta
+        i_nunu = 0.25 * trigamma_half(nu / 2) + (3.0 - nu) / (2 * nu * nu * (nu + 1) * (nu + 3))
+        i_nusig = -2.0 / (sig * (nu + 1) * (nu + 3))
+        return np.array([
+            [i_nunu, 0.0, i_nusig],
+            [0.0, (nu + 1) / ((nu + 3) * sig * sig), 0.0],
+            [i_nusig, 0.0, 2 * nu / ((nu + 3) * sig * sig)],
+        ])
+
+    def frame(self, sample: Sample):
+        spread = sample.extra["max"] - sample.extra["min"]
+        return (0.0, sample.extra["median"], 0.0), (DF_LIMIT, 100.0 * spread, 100.0 * spread)
+
+    def limit(self, result) -> str | None:
+        df = result.params["df"]
+        if df < 0.5 * DF_LIMIT and not (result.status == "diverged" and "df ran away" in result.message):
+            return None
+        return (
+            f"df runs to infinity (it reached {df:.3g} and was still rising): the data look Normal, and the "
+            "t likelihood keeps increasing towards its Normal limit; see result.limit_fit for the Normal fit"
+        )
+
+    def limit_fit(self, sample: Sample):
+        from ..fit import fit
+
+        return fit(sample.x, family="normal", method="closed_form")
+
+    def loglik_terms(self, theta, x):
+        """Per-observation log-density (for tests and pictures)."""
+        nu, mu, sig = theta
+        z = (x - mu) / sig
+        return (gammaln((nu + 1) / 2) - gammaln(nu / 2) - 0.5 * np.log(np.pi * nu) - np.log(sig)
+                - 0.5 * (nu + 1) * np.log1p(z * z / nu))

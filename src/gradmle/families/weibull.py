@@ -1,0 +1,100 @@
+"""The Weibull family, parameters ``c`` (shape) and ``scale``, as scipy.stats.weibull_min
+with ``loc`` fixed (0 by default).
+
+With y = log x the log-density is log c - c log(scale) + (c - 1) y - exp(c (y - log scale)).
+The only data-dependent sums are the weighted moments of y under the weights
+exp(c y): they depend on c alone, so they are cached per c, and a line search over
+the scale costs no pass. To keep exp(c y) finite the data are measured in units of
+their largest value (y' = y - max y <= 0).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .base import Family, Sample
+
+NAN2 = (math.nan, math.nan)
+EULER = 0.5772156649015329
+
+
+class Weibull(Family):
+    name = "weibull"
+    param_names = ("c", "scale")
+    constraints = ("positive", "positive")
+    support = "positive"
+    scipy_name = "weibull_min"
+    shiftable = True
+    sufficient = False
+
+    def reduce(self, x: np.ndarray) -> Sample:
+        self.check_support(x)
+        y = np.log(x)
+        ymax = float(y.max())
+        ymin = float(y.min())
+        self.check_spread(ymin, ymax, x.size)
+        y -= ymax
+        mean = float(y.mean())
+        var = float(np.dot(y - mean, y - mean)) / y.size
+        return Sample(y, ymax=ymax, mean=mean, var=var, min=math.exp(ymin), max=math.exp(ymax))
+
+    def initial(self, sample: Sample):
+        # log X has variance pi^2 / (6 c^2) and mean log(scale) - Euler / c.
+        c = math.pi / math.sqrt(6.0 * sample.extra["var"]) if sample.extra["var"] > 0 else 1.0
+        return (c, math.exp(sample.extra["ymax"] + sample.extra["mean"] + EULER / c))
+
+    @staticmethod
+    def _moments(c: float, y: np.ndarray):
+        """log mean(exp(c y)), and the weighted mean and variance of y."""
+        t = np.exp(c * y)
+        s0 = float(t.sum())
+        if not s0 > 0:
+            return -math.inf, math.nan, math.nan
+        m1 = float(np.dot(t, y)) / s0
+        d = y - m1
+        v = float(np.dot(t * d, d)) / s0
+        return math.log(s0 / y.size), m1, v
+
+    def _weighted(self, sample: Sample, c: float):
+        return sample.at((c,), lambda key: self._moments(key[0], sample.x))
+
+    def objective(self, sample: Sample):
+        ybar, ymax = sample.extra["mean"], sample.extra["ymax"]
+
+        def value_and_grad(theta):
+            c, s = theta
+            if not (c > 0.0 and s > 0.0 and math.isfinite(c) and math.isfinite(s)):
+                return -math.inf, NAN2
+            logs = math.log(s) - ymax        # log of the scale in units of max x
+            log_s0, m1, _ = self._weighted(sample, c)
+            log_a = log_s0 - c * logs
+            if log_a > 700.0:
+                return -math.inf, NAN2
+            a = math.exp(log_a)              # mean((x / scale)^c)
+            value = math.log(c) - c * logs + (c - 1.0) * ybar - a - ymax
+            return value, (1.0 / c - logs + ybar - a * (m1 - logs), (c / s) * (a - 1.0))
+
+        return value_and_grad
+
+    def hessian(self, theta, sample: Sample) -> np.ndarray:
+        c, s = theta
+        logs = math.log(s) - sample.extra["ymax"]
+        log_s0, m1, v = self._weighted(sample, c)
+        a = math.exp(log_s0 - c * logs)
+        e2 = v + (m1 - logs) ** 2            # weighted mean of (y - log scale)^2
+        h_cc = -1.0 / c**2 - a * e2
+        h_cs = (-1.0 + c * a * (m1 - logs) + a) / s
+        h_ss = (-c * (a - 1.0) - c * c * a) / (s * s)
+        return np.array([[h_cc, h_cs], [h_cs, h_ss]])
+
+    def fisher(self, theta) -> np.ndarray:
+        c, s = theta
+        i_cc = ((1.0 - EULER) ** 2 + math.pi**2 / 6.0) / (c * c)
+        i_cs = -(1.0 - EULER) / s
+        return np.array([[i_cc, i_cs], [i_cs, c * c / (s * s)]])
+
+    def frame(self, sample: Sample):
+        c0, s0 = self.initial(sample)
+        return (0.0, 0.0), (1e6 * c0, 1e6 * s0)
