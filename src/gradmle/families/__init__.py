@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from .base import Family, Sample
+from .beta import Beta
+from .exponential import Exponential
 from .gamma import Gamma
+from .laplace import Laplace
+from .logistic import Logistic
+from .lognormal import LogNormal
+from .nbinom import NegativeBinomial
 from .normal import Normal
+from .poisson import Poisson
 from .student_t import StudentT
 from .weibull import Weibull
 
-FAMILIES: dict[str, Family] = {f.name: f for f in (Normal(), Gamma(), Weibull(), StudentT())}
+#: Every family, by name, in the order they are listed to users.
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (Normal(), Exponential(), LogNormal(), Gamma(), Weibull(), StudentT(), Laplace(), Logistic(),
+              Poisson(), NegativeBinomial(), Beta())
+}
 #: Other names people use for the same families.
-ALIASES = {"norm": "normal", "gaussian": "normal", "t": "student_t", "weibull_min": "weibull"}
+ALIASES = {"norm": "normal", "gaussian": "normal", "t": "student_t", "weibull_min": "weibull", "expon": "exponential",
+           "lognorm": "lognormal", "negative_binomial": "nbinom", "negbin": "nbinom"}
 
 
 def get_family(name) -> Family:
