@@ -6,14 +6,20 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_sample"]
+__all__ = ["as_sample", "check_finite"]
 
 
 def _describe(values: np.ndarray, limit: int = 3) -> str:
     return ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in values[:limit])
 
 
-def as_sample(data, *, min_size: int = 2) -> np.ndarray:
+def check_finite(x: np.ndarray) -> None:
+    """Raise the ValueError that names the NaN and infinite values of ``x``, if any."""
+    if not np.isfinite(x).all():
+        raise ValueError(_nonfinite_message(x))
+
+
+def as_sample(data, *, min_size: int = 2, finite: bool = True) -> np.ndarray:
     """Validate ``data`` and return it as a contiguous 1-D float64 array.
 
     Raises
@@ -60,8 +66,8 @@ def as_sample(data, *, min_size: int = 2) -> np.ndarray:
     if n < min_size:
         raise ValueError(f"data has only {n} value ({_describe(arr)}): at least {min_size} are needed")
     x = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.isfinite(x).all():
-        raise ValueError(_nonfinite_message(x))
+    if finite:  # (a family whose reduction detects non-finite data itself skips this pass)
+        check_finite(x)
     return x
 
 

@@ -114,7 +114,7 @@ def fit(
     """
     fam = get_family(family)
     options = check_options(fam, method, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed)
-    x = shift(as_sample(data), options)
+    x = shift(as_sample(data, finite=not fam.checks_finite), options)
     stats = fam.reduce(x)
     return fit_reduced(fam, stats, x.shape[0], options)
 

@@ -98,8 +98,8 @@ class Problem:
         h = self.family.hessian(theta, self.stats)
         if self.identity:
             return h
-        free = list(self.free)
-        h = h[np.ix_(free, free)]
+        if self.fixed:
+            h = h[np.ix_(self.free, self.free)]
         j = self.jacobian(theta)
         _, g = self.family.value_and_grad(theta, self.stats)
         curv = np.array([g[i] * t.jac2(theta[i]) for i, t in zip(self.free, self.transforms)])
@@ -112,9 +112,10 @@ class Problem:
         f = self.family.fisher(theta)
         if self.identity:
             return f
-        free = list(self.free)
+        if self.fixed:
+            f = f[np.ix_(self.free, self.free)]
         j = self.jacobian(theta)
-        return f[np.ix_(free, free)] * np.outer(j, j)
+        return f * np.outer(j, j)
 
     def labels(self) -> tuple[str, ...]:
         names = self.family.param_names

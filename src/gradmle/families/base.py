@@ -81,6 +81,10 @@ class Family:
     #: True when ``reduce`` yields statistics that make every evaluation O(1); False
     #: when each evaluation of the likelihood is a pass over the data.
     sufficient: bool = True
+    #: True when ``reduce`` itself detects NaN and infinite values (its statistics come
+    #: out non-finite) and then calls ``refuse_nonfinite``: the separate pass that
+    #: checks every value is skipped.
+    checks_finite: bool = False
 
     # -- data ---------------------------------------------------------------
     def reduce(self, x: np.ndarray) -> Any:
@@ -93,6 +97,11 @@ class Family:
         """Refuse data outside the support, naming how many values and an example."""
         s = self.support
         if s == "real":
+            return
+        # Fast path: a min/max over the data settles the continuous supports.
+        if s == "positive" and x.min() > 0:
+            return
+        if s == "unit_interval" and x.min() > 0 and x.max() < 1:
             return
         if s == "positive":
             bad, rule = x <= 0, "> 0"
@@ -107,8 +116,19 @@ class Family:
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(
                 f"{k} of {x.size} values are outside the support of the {self.name} family "
-                f"(values must be {rule}); the first is {x[i]!r} at index {i}"
+                f"(values must be {rule}); the first is {float(x[i])!r} at index {i}"
             )
+
+    def refuse_nonfinite(self, x: np.ndarray) -> None:
+        """Called when the reduction came out non-finite: name the culprit."""
+        from ..data import check_finite
+
+        check_finite(x)
+        self.check_support(x)
+        raise ValueError(
+            f"the {self.name} family's statistics of these data overflow float64 "
+            f"(values from {float(x.min())!r} to {float(x.max())!r}); rescale the data"
+        )
 
     def check_spread(self, x_min: float, x_max: float, n: int) -> None:
         """Refuse data whose values are all equal: no MLE exists (the scale -> 0)."""
@@ -156,14 +176,19 @@ class Family:
         observation. Gradients and steps are measured in these units, which makes
         the stopping rule free of the data's units."""
         f = self.fisher(theta)
-        try:
-            d = np.diag(np.linalg.inv(f))
-        except np.linalg.LinAlgError:
-            d = np.full(len(theta), np.nan)
+        if f.shape == (2, 2):  # the common case, without a LAPACK call
+            a, b, d = float(f[0, 0]), float(f[0, 1]), float(f[1, 1])
+            det = a * d - b * b
+            diag = [d / det, a / det] if det > 0 else [math.nan, math.nan]
+        else:
+            try:
+                diag = np.diag(np.linalg.inv(f)).tolist()
+            except np.linalg.LinAlgError:
+                diag = [math.nan] * len(theta)
         # Where the information is singular or lost to rounding (a parameter running to
         # a limit), fall back on the parameter's own size.
-        return tuple(float(math.sqrt(v)) if v > 0 and math.isfinite(v) else max(abs(t), 1e-300)
-                     for v, t in zip(d.tolist(), theta))
+        return tuple(math.sqrt(v) if v > 0 and math.isfinite(v) else max(abs(t), 1e-300)
+                     for v, t in zip(diag, theta))
 
     def frame(self, stats: Any) -> tuple[Theta, Theta]:
         """``(centers, limits)``: a parameter farther than ``limits[i]`` from

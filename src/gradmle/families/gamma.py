@@ -11,7 +11,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import digamma, polygamma
+from scipy.special import psi, zeta
 
 from .base import Family, chunked
 
@@ -22,8 +22,6 @@ class GammaStats(NamedTuple):
     n: int
     mean: float      # mean of x
     mean_log: float  # mean of log x
-    min: float
-    max: float
 
 
 class Gamma(Family):
@@ -33,17 +31,21 @@ class Gamma(Family):
     support = "positive"
     scipy_name = "gamma"
     shiftable = True
+    checks_finite = True
 
     def reduce(self, x: np.ndarray) -> GammaStats:
-        self.check_support(x)
-        total = total_log = 0.0
-        lo, hi = math.inf, -math.inf
-        for c, buf in chunked(x):
-            total += float(c.sum())
-            total_log += float(np.log(c, out=buf).sum())
-            lo, hi = min(lo, float(c.min())), max(hi, float(c.max()))
-        self.check_spread(lo, hi, x.size)
-        return GammaStats(x.size, total / x.size, total_log / x.size, lo, hi)
+        total_log = 0.0
+        # Values <= 0, NaN or inf make the sums non-finite: then find and name them.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for c, buf in chunked(x):
+                total_log += float(np.log(c, out=buf).sum())
+            stats = GammaStats(x.size, float(x.mean()), total_log / x.size)
+        if not (math.isfinite(stats.mean) and math.isfinite(stats.mean_log)):
+            self.refuse_nonfinite(x)
+        # log(mean) >= mean(log) with equality only when all values are equal (Jensen).
+        if not math.log(stats.mean) - stats.mean_log > 0:
+            self.check_spread(float(x.min()), float(x.max()), x.size)
+        return stats
 
     def initial(self, stats: GammaStats):
         # Minka's closed-form approximation of the shape MLE (within ~1.5%).
@@ -61,17 +63,17 @@ class Gamma(Family):
                 return -math.inf, NAN2
             ls = log(s)
             value = -lgamma(a) - a * ls + (a - 1.0) * ml - m / s
-            return value, (float(-digamma(a)) - ls + ml, (m / s - a) / s)
+            return value, (-float(psi(a)) - ls + ml, (m / s - a) / s)
 
         return value_and_grad
 
     def hessian(self, theta, stats: GammaStats) -> np.ndarray:
         a, s = theta
-        return np.array([[-float(polygamma(1, a)), -1.0 / s], [-1.0 / s, (a - 2.0 * stats.mean / s) / (s * s)]])
+        return np.array([[-float(zeta(2.0, a)), -1.0 / s], [-1.0 / s, (a - 2.0 * stats.mean / s) / (s * s)]])
 
     def fisher(self, theta) -> np.ndarray:
         a, s = theta
-        return np.array([[float(polygamma(1, a)), 1.0 / s], [1.0 / s, a / (s * s)]])
+        return np.array([[float(zeta(2.0, a)), 1.0 / s], [1.0 / s, a / (s * s)]])
 
     def frame(self, stats: GammaStats):
         a0, s0 = self.initial(stats)

@@ -60,7 +60,7 @@ def trust(problem, u) -> tuple:
     return tuple(MAX_MOVE * s for s in problem.working_scales(u))
 
 
-def backtrack(problem, state: State, direction, t: float, c: float = 1e-4, halvings: int = 100):
+def backtrack(problem, state: State, direction, t: float, c: float = 1e-4, halvings: int = 100, caps=None):
     """Armijo backtracking along an ascent ``direction`` from ``state``, first trying
     step ``t``. Each coordinate's move is clipped to ``MAX_MOVE`` of its scales (a box
     trust region), so a step from a hopeless start cannot land just anywhere.
@@ -73,7 +73,7 @@ def backtrack(problem, state: State, direction, t: float, c: float = 1e-4, halvi
     u0, v0, g0 = state.u, state.value, state.grad
     if not sum(g * d for g, d in zip(g0, direction)) > 0.0:
         return None
-    caps = trust(problem, u0)
+    caps = trust(problem, u0) if caps is None else caps
     noise = 8.0 * _EPS * (abs(v0) + 1.0)
     for _ in range(halvings):
         move = tuple(max(-cap, min(cap, t * d)) for d, cap in zip(direction, caps))
@@ -89,6 +89,14 @@ def backtrack(problem, state: State, direction, t: float, c: float = 1e-4, halvi
 
 def solve(matrix: np.ndarray, vector) -> tuple | None:
     """``matrix^-1 vector`` for a symmetric positive definite matrix, or None."""
+    if matrix.shape == (2, 2):  # the common case, in Python floats
+        a, b, d = float(matrix[0, 0]), float(matrix[0, 1]), float(matrix[1, 1])
+        det = a * d - b * b
+        if not (a > 0.0 and det > 0.0 and math.isfinite(det)):
+            return None
+        g0, g1 = float(vector[0]), float(vector[1])
+        x = ((d * g0 - b * g1) / det, (a * g1 - b * g0) / det)
+        return x if math.isfinite(x[0]) and math.isfinite(x[1]) else None
     try:
         chol = np.linalg.cholesky(matrix)
     except np.linalg.LinAlgError:

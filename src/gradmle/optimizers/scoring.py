@@ -41,16 +41,17 @@ def newton(step: float = 1.0) -> Stepper:
     def update(state: State, problem) -> State:
         d = solve(-problem.hessian(state.u), state.grad)
         kind = "newton"
-        if d is not None and any(abs(step * di) > cap for di, cap in zip(d, trust(problem, state.u))):
+        caps = trust(problem, state.u)
+        if d is not None and any(abs(step * di) > cap for di, cap in zip(d, caps)):
             d = None  # far from the optimum the quadratic model is not to be trusted
         if d is None:
             d, kind = _fisher_direction(problem, state), "fisher"
         if d is None:
             d, kind = state.grad, "gradient"
-        found = backtrack(problem, state, d, step)
+        found = backtrack(problem, state, d, step, caps=caps)
         if found is None and kind != "gradient":
             d, kind = state.grad, "gradient"
-            found = backtrack(problem, state, d, step)
+            found = backtrack(problem, state, d, step, caps=caps)
         if found is None:
             return state._replace(path=(), stalled=True)
         u, value, grad, _ = found
