@@ -142,16 +142,59 @@ def _edges(v: np.ndarray) -> np.ndarray:
     return np.exp(np.concatenate([[first], mid, [last]]))
 
 
+def path_on_surface(ax, result, grid: int = 60, max_points: int = 2000):
+    """The path of a two-parameter fit of any family over the contours of its average
+    log-likelihood (for families that need the data at each evaluation the contours
+    are drawn from a systematic subsample of at most ``max_points`` values)."""
+    fam, stats = result._context
+    names = list(result.params)
+    t0, t1 = result.trace[names[0]], result.trace[names[1]]
+    ok = np.isfinite(t0) & np.isfinite(t1)
+    lo0, hi0, lo1, hi1 = t0[ok].min(), t0[ok].max(), t1[ok].min(), t1[ok].max()
+    pad0, pad1 = 0.15 * (hi0 - lo0) or 0.1 * abs(hi0) or 1.0, 0.15 * (hi1 - lo1) or 0.1 * abs(hi1) or 1.0
+    xs = np.linspace(lo0 - pad0, hi0 + pad0, grid)
+    ys = np.linspace(lo1 - pad1, hi1 + pad1, grid)
+    if not fam.sufficient and getattr(stats, "x", None) is not None and stats.x.size > max_points:
+        from .families import Sample
+
+        sub = stats.x[:: stats.x.size // max_points]
+        stats = Sample(sub, **stats.extra)
+    f = fam.objective(stats)
+    fixed = result.options.get("fixed") or {}
+    values = np.full((grid, grid), np.nan)
+    for i, y in enumerate(ys):
+        for j, x in enumerate(xs):
+            theta = dict(result.params)
+            theta[names[0]], theta[names[1]] = float(x), float(y)
+            theta.update(fixed)
+            v = f(tuple(theta.values()))[0]
+            values[i, j] = v if np.isfinite(v) else np.nan
+    best = np.nanmax(values) if np.isfinite(values).any() else 0.0
+    gap = np.log10(np.maximum(best - values, 1e-12))
+    if np.isfinite(gap).any():
+        ax.contour(xs, ys, gap, levels=np.arange(-3, 6.5, 0.5), cmap="Greys", linewidths=0.6)
+    ax.plot(t0, t1, ".-", color=COLORS[0], ms=3, lw=1.2, label=f"{result.method} ({result.status})")
+    ax.plot(t0[0], t1[0], "o", color=COLORS[0], mfc="white", ms=6, label="start")
+    ax.plot(t0[-1], t1[-1], "*", color="black", ms=11, label="end")
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.set_title(f"{result.family}: path over log10(l_max - l)", fontsize=9)
+    ax.legend(fontsize=6)
+
+
 def fit_figure(result, path) -> None:
     """The picture of one fit: its path (two-parameter families) and its traces."""
     plt = _plt()
     names = list(result.params)
-    two = len(names) == 2 and result.family == "normal"
+    two = len(names) == 2
     fig, axes = plt.subplots(1, 2 if two else len(names) + 1, figsize=(11 if two else 4 * (len(names) + 1), 4.2))
     axes = np.atleast_1d(axes)
-    if two:
+    if two and result.family == "normal":
         fam, stats = result._context
         trajectories(axes[0], stats, [result], title=f"{result.method}: {result.status}")
+        ax = axes[1]
+    elif two:
+        path_on_surface(axes[0], result)
         ax = axes[1]
     else:
         for ax, name in zip(axes, names):
