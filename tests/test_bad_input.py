@@ -19,7 +19,7 @@ X = np.random.default_rng(0).normal(2.0, 1.0, 100)
         ([1.0, -np.inf, 2.0], ValueError, "-inf"),
         (["a", "b"], TypeError, "'a'"),
         ([1.0, "2", 3.0], TypeError, "numbers"),
-        ("1 2 3", TypeError, "str"),
+        ("1 2 3", ValueError, "1 2 3: no such file"),  # a string is a path
         (None, TypeError, "None"),
         (5.0, TypeError, "single number"),
         ([True, False, True], TypeError, "booleans"),

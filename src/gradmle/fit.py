@@ -19,6 +19,7 @@ from .optimizers.base import State
 from .families import Family, get_family
 from .problem import Problem
 from .result import FitResult, relative_error
+from .source import is_chunked, open_source
 
 __all__ = ["fit", "METHODS", "AUTO_METHOD"]
 
@@ -114,9 +115,47 @@ def fit(
     """
     fam = get_family(family)
     options = check_options(fam, method, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed)
+    if is_chunked(data):
+        return fit_source(fam, open_source(data), options)
     x = shift(as_sample(data, finite=not fam.checks_finite), options)
     stats = fam.reduce(x)
-    return fit_reduced(fam, stats, x.shape[0], options)
+    result = fit_reduced(fam, stats, x.shape[0], options)
+    result.passes = 1 + getattr(stats, "passes", 0)
+    return result
+
+
+def fit_source(fam: Family, source, options: dict, progress=None) -> FitResult:
+    """Fit data that arrive in pieces (a file, an iterable of chunks, a Dask array)."""
+    from .streaming import reduce_source
+
+    if options.get("loc"):
+        source = _Shifted(source, options["loc"])
+    stats = reduce_source(fam, source, progress)
+    source = getattr(stats, "source", None) or source
+    result = fit_reduced(fam, stats, stats.n, options)
+    result.passes = source.passes
+    result.source = source.name
+    if not fam.sufficient:
+        result.message += (f" [{source.passes} passes over the data: the {fam.name} family has no sufficient "
+                           f"statistics, so each new point costs one pass; {options['run']} needs the fewest]")
+    return result
+
+
+class _Shifted:
+    """A source minus a fixed loc (families whose support starts at loc)."""
+
+    def __init__(self, source, loc: float):
+        self.inner, self.loc = source, loc
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def chunks(self):
+        for offset, c in self.inner.chunks():
+            yield offset, c - self.loc
+
+    def total(self, fn):
+        return self.inner.total(lambda c: fn(c - self.loc))
 
 
 def shift(x, options: dict):

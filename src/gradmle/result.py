@@ -81,6 +81,10 @@ class FitResult:
     #: For status "boundary": the fit of the limiting model (e.g. the Normal for a
     #: Student-t whose df runs to infinity).
     limit_fit: Any = None
+    #: Passes made over the data (1 for families with sufficient statistics).
+    passes: int = 1
+    #: Where the data came from, for data read in pieces (a path, "dask array", ...).
+    source: str | None = None
     _context: Any = field(default=None, repr=False, compare=False)
     _diagnosis: Any = field(default=None, repr=False, compare=False)
 

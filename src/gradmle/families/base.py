@@ -38,18 +38,24 @@ SUPPORTS = ("real", "positive", "nonnegative", "unit_interval", "counts")
 class Sample:
     """The data, kept for families without sufficient statistics (each evaluation is
     a pass), with a one-entry cache: the objective stores what one pass computed at
-    the last theta, so the Hessian at that same theta costs nothing more."""
+    the last theta, so the Hessian at that same theta costs nothing more.
 
-    __slots__ = ("x", "extra", "cache")
+    The data are an in-memory array ``x``, or (see gradmle.streaming) a source read
+    chunk by chunk on every pass; ``passes`` counts the passes made."""
 
-    def __init__(self, x: np.ndarray, **extra):
+    __slots__ = ("x", "extra", "cache", "source", "passes", "size")
+
+    def __init__(self, x: np.ndarray | None, source=None, n: int | None = None, **extra):
         self.x = x
+        self.source = source
+        self.size = x.size if x is not None else n
         self.extra = extra
         self.cache: dict = {}
+        self.passes = 0
 
     @property
     def n(self) -> int:
-        return self.x.size
+        return self.size
 
     def at(self, theta, compute):
         """``compute(theta)``, remembered for the last theta asked."""
@@ -58,6 +64,18 @@ class Sample:
             self.cache["theta"] = theta
             self.cache["value"] = compute(theta)
         return self.cache["value"]
+
+    def total(self, fn) -> np.ndarray:
+        """``fn(chunk)`` summed over the data: one pass. In-memory data go in
+        cache-sized chunks, so that the temporaries of ``fn`` stay in cache."""
+        self.passes += 1
+        if self.x is None:
+            return self.source.total(fn)
+        x = self.x
+        acc = fn(x[:CHUNK])
+        for i in range(CHUNK, x.size, CHUNK):
+            acc = acc + fn(x[i : i + CHUNK])
+        return acc
 
 
 class Family:
@@ -91,6 +109,39 @@ class Family:
         """One pass over the validated sample; returns what the objective needs.
         Raises ValueError (via ``check_support``) for data outside the support and
         for data from which the MLE does not exist (e.g. all values equal)."""
+        raise NotImplementedError
+
+    # -- data in pieces (files, iterables, Dask): see gradmle.streaming -------
+    # A family with sufficient statistics reduces each chunk to a small ``partial``,
+    # combines partials pairwise and ``finish``es them into its statistics. A family
+    # without them gives ``prepare`` (what a first pass must learn: the start, the
+    # frame), ``chunk_sums`` (the sums one evaluation needs, from one chunk) and
+    # ``assemble`` (value, gradient and Hessian from the summed sums).
+
+    def partial(self, chunk: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    def combine(self, a: Any, b: Any) -> Any:
+        raise NotImplementedError
+
+    def finish(self, partial: Any) -> Any:
+        raise NotImplementedError
+
+    @property
+    def streamable(self) -> bool:
+        """Whether data in pieces can be fitted without loading them whole."""
+        cls = type(self)
+        if self.sufficient:
+            return cls.partial is not Family.partial
+        return cls.chunk_sums is not Family.chunk_sums
+
+    def prepare(self, moments_and_more: dict) -> Any:
+        raise NotImplementedError
+
+    def chunk_sums(self, theta, chunk: np.ndarray, extra: dict) -> np.ndarray:
+        raise NotImplementedError
+
+    def assemble(self, theta, sums: np.ndarray, n: int, extra: dict):
         raise NotImplementedError
 
     def check_support(self, x: np.ndarray) -> None:

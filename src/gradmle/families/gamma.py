@@ -47,6 +47,19 @@ class Gamma(Family):
             self.check_spread(float(x.min()), float(x.max()), x.size)
         return stats
 
+    def partial(self, chunk):
+        return (chunk.size, float(chunk.sum()), float(np.log(chunk).sum()))
+
+    def combine(self, a, b):
+        return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+
+    def finish(self, p) -> GammaStats:
+        n, total, total_log = p
+        stats = GammaStats(n, total / n, total_log / n)
+        if not math.log(stats.mean) - stats.mean_log > 0:
+            raise ValueError(f"all {n} values are equal: the gamma MLE does not exist (the shape runs to infinity)")
+        return stats
+
     def initial(self, stats: GammaStats):
         # Minka's closed-form approximation of the shape MLE (within ~1.5%).
         s = math.log(stats.mean) - stats.mean_log

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..parametrize import IDENTITY, LOG, SQUARE
-from ..stats import Moments, moments
+from ..stats import Moments, merge, moments
 from .base import Family
 
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -31,7 +31,15 @@ class Normal(Family):
     scipy_name = "norm"
 
     def reduce(self, x: np.ndarray) -> Moments:
-        m = moments(x)
+        return self.finish(moments(x))
+
+    def partial(self, chunk):
+        return moments(chunk)
+
+    def combine(self, a, b):
+        return merge(a, b)
+
+    def finish(self, m: Moments) -> Moments:
         if not m.var > 0.0:
             raise ValueError(
                 f"all {m.n} values are equal ({m.mean!r}): the Normal MLE would have "

@@ -41,30 +41,45 @@ class StudentT(Family):
         return Sample(x, min=lo, max=hi, median=float(np.median(x)))
 
     def initial(self, sample: Sample):
-        x = sample.x
-        loc = sample.extra["median"]
-        mad = float(np.median(np.abs(x - loc)))
-        sd = float(x.std())
-        scale = 1.4826 * mad if mad > 0 else sd
-        # df from the excess kurtosis (6 / (df - 4) for df > 4); heavy tails -> df = 3.
-        z = (x - x.mean()) / sd
-        kurt = float(np.mean(z**4)) - 3.0
-        df = 4.0 + 6.0 / kurt if kurt > 0.25 else 30.0
-        return (min(max(df, 2.5), 30.0), loc, scale)
+        e = sample.extra
+        if "start" not in e:
+            x = sample.x
+            loc = e["median"]
+            mad = float(np.median(np.abs(x - loc)))
+            sd = float(x.std())
+            scale = 1.4826 * mad if mad > 0 else sd
+            # df from the excess kurtosis (6 / (df - 4) for df > 4); heavy tails -> df = 3.
+            z2 = (x - x.mean()) / sd
+            z2 *= z2
+            kurt = float(np.dot(z2, z2)) / x.size - 3.0
+            df = 4.0 + 6.0 / kurt if kurt > 0.25 else 30.0
+            e["start"] = (min(max(df, 2.5), 30.0), loc, scale)
+        return e["start"]
 
-    def _pass(self, theta, x):
-        """Everything one pass gives at theta: value, gradient, Hessian."""
+    def prepare(self, m: dict) -> dict:
+        """From the moments of a first pass over data in pieces (no median there)."""
+        kurt = m["m4"] / (m["var"] * m["var"]) - 3.0
+        df = min(max(4.0 + 6.0 / kurt if kurt > 0.25 else 30.0, 2.5), 30.0)
+        scale = math.sqrt(m["var"] * (df - 2.0) / df) if df > 2 else math.sqrt(m["var"])
+        return {"min": m["min"], "max": m["max"], "median": m["mean"], "start": (df, m["mean"], scale)}
+
+    def chunk_sums(self, theta, x: np.ndarray, extra=None) -> np.ndarray:
+        """The sums over one chunk that value, gradient and Hessian need at theta."""
         nu, mu, sig = theta
-        n = x.size
         z = (x - mu) / sig
         r = z * z
         r /= nu
-        logw = np.log1p(r)
         iw = 1.0 / (1.0 + r)
-        s_logw = float(logw.sum()) / n
-        zw = z * iw
-        s_zw = float(zw.sum()) / n
-        s_rw = float(np.dot(r, iw)) / n
+        iw2 = iw * iw
+        return np.array([
+            float(np.log1p(r).sum()), float(np.dot(z, iw)), float(np.dot(r, iw)), float(iw2.sum()),
+            float(np.dot(r, iw2)), float(np.dot(r * r, iw2)), float(np.dot(z, iw2)), float(np.dot(z * r, iw2)),
+        ])
+
+    def assemble(self, theta, sums: np.ndarray, n: int, extra=None):
+        """Value, gradient and Hessian (averages) from the summed ``chunk_sums``."""
+        nu, mu, sig = theta
+        s_logw, s_zw, s_rw, s_w2, s_rw2, s_r2w2, s_zw2, s_zrw2 = (float(v) / n for v in sums)
         # The df terms through lgamma((df+1)/2) - lgamma(df/2) and its derivatives,
         # written so that nothing cancels for large df (see special.py).
         c = lgamma_half(nu / 2) - 0.5 * math.log(math.pi * nu)
@@ -72,13 +87,6 @@ class StudentT(Family):
         dnu = 0.5 * digamma_half(nu / 2) - 0.5 * s_logw + 0.5 * (nu + 1) / nu * s_rw
         dmu = (nu + 1) / nu * s_zw / sig
         dsig = (-1.0 + (nu + 1) * s_rw) / sig
-        # Hessian sums (weights iw^2).
-        iw2 = iw * iw
-        s_w2 = float(iw2.sum()) / n
-        s_rw2 = float(np.dot(r, iw2)) / n
-        s_r2w2 = float(np.dot(r * r, iw2)) / n
-        s_zw2 = float(np.dot(z, iw2)) / n
-        s_zrw2 = float(np.dot(z * r, iw2)) / n
         h_mumu = -(nu + 1) / (nu * sig * sig) * (s_w2 - s_rw2)
         h_musig = -2.0 * (nu + 1) / (nu * sig * sig) * s_zw2
         h_sigsig = (1.0 - (nu + 1) * (s_rw + 2.0 * s_rw2)) / (sig * sig)
@@ -89,11 +97,12 @@ class StudentT(Family):
         hess = np.array([[h_nunu, h_numu, h_nusig], [h_numu, h_mumu, h_musig], [h_nusig, h_musig, h_sigsig]])
         return value, (dnu, dmu, dsig), hess
 
-    def objective(self, sample: Sample):
-        x = sample.x
+    def _pass(self, theta, sample: Sample):
+        return self.assemble(theta, sample.total(lambda c: self.chunk_sums(theta, c)), sample.n)
 
+    def objective(self, sample: Sample):
         def compute(theta):
-            return self._pass(theta, x)
+            return self._pass(theta, sample)
 
         def value_and_grad(theta):
             nu, mu, sig = theta
@@ -105,7 +114,7 @@ class StudentT(Family):
         return value_and_grad
 
     def hessian(self, theta, sample: Sample) -> np.ndarray:
-        return sample.at(theta, lambda t: self._pass(t, sample.x))[2]
+        return sample.at(theta, lambda t: self._pass(t, sample))[2]
 
     def fisher(self, theta) -> np.ndarray:
         nu, mu, sig = theta

@@ -38,27 +38,38 @@ class Weibull(Family):
         y -= ymax
         mean = float(y.mean())
         var = float(np.dot(y - mean, y - mean)) / y.size
-        return Sample(y, ymax=ymax, mean=mean, var=var, min=math.exp(ymin), max=math.exp(ymax))
+        return Sample(y, ymax=ymax, mean=mean, var=var, min=math.exp(ymin), max=math.exp(ymax), logged=True)
+
+    def prepare(self, m: dict) -> dict:
+        """From a first pass over data in pieces: the moments of log x and its max
+        (``m`` holds ``log_mean``, ``log_var``, ``log_max``)."""
+        return {"ymax": m["log_max"], "mean": m["log_mean"] - m["log_max"], "var": m["log_var"],
+                "min": m["min"], "max": m["max"], "logged": False}
 
     def initial(self, sample: Sample):
         # log X has variance pi^2 / (6 c^2) and mean log(scale) - Euler / c.
         c = math.pi / math.sqrt(6.0 * sample.extra["var"]) if sample.extra["var"] > 0 else 1.0
         return (c, math.exp(sample.extra["ymax"] + sample.extra["mean"] + EULER / c))
 
-    @staticmethod
-    def _moments(c: float, y: np.ndarray):
-        """log mean(exp(c y)), and the weighted mean and variance of y."""
+    def chunk_sums(self, theta, chunk: np.ndarray, extra: dict) -> np.ndarray:
+        """sum(t), sum(t y), sum(t y^2) with t = exp(c y), y = log(x / max x): they
+        depend on c alone (``theta`` may be ``(c,)``)."""
+        c = theta[0]
+        y = chunk if extra["logged"] else np.log(chunk) - extra["ymax"]
         t = np.exp(c * y)
-        s0 = float(t.sum())
-        if not s0 > 0:
-            return -math.inf, math.nan, math.nan
-        m1 = float(np.dot(t, y)) / s0
-        d = y - m1
-        v = float(np.dot(t * d, d)) / s0
-        return math.log(s0 / y.size), m1, v
+        ty = t * y
+        return np.array([float(t.sum()), float(ty.sum()), float(np.dot(ty, y))])
 
     def _weighted(self, sample: Sample, c: float):
-        return sample.at((c,), lambda key: self._moments(key[0], sample.x))
+        """log mean(exp(c y)), and the weighted mean and variance of y."""
+        def compute(key):
+            s0, s1, s2 = sample.total(lambda ch: self.chunk_sums(key, ch, sample.extra))
+            if not s0 > 0:
+                return -math.inf, math.nan, math.nan
+            m1 = s1 / s0
+            return math.log(s0 / sample.n), m1, max(s2 / s0 - m1 * m1, 0.0)
+
+        return sample.at((c,), compute)
 
     def objective(self, sample: Sample):
         ybar, ymax = sample.extra["mean"], sample.extra["ymax"]
