@@ -1,14 +1,78 @@
-"""The exponential family (to be written): parameters scale, as scipy.stats.expon."""
+"""The exponential family, parameter ``scale``, as scipy.stats.expon with ``loc`` fixed
+(0 by default).
+
+The mean of x is sufficient: l(scale) = -log(scale) - mean(x) / scale, maximized by
+scale = mean(x) (the closed form, which is also the start).
+"""
 
 from __future__ import annotations
 
-from .base import Family
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from .base import Family, chunked
+
+NAN1 = (math.nan,)
+
+
+class ExponentialStats(NamedTuple):
+    n: int
+    mean: float
+    min: float
+    max: float
 
 
 class Exponential(Family):
     name = "exponential"
-    param_names = ('scale',)
-    constraints = ('positive',)
+    param_names = ("scale",)
+    constraints = ("positive",)
     support = "positive"
     scipy_name = "expon"
     shiftable = True
+
+    def reduce(self, x: np.ndarray) -> ExponentialStats:
+        """Mean, min and max in one chunked pass. All values equal is allowed: unlike
+        the two-parameter families the MLE (scale = that value) still exists."""
+        self.check_support(x)
+        total = 0.0
+        lo, hi = math.inf, -math.inf
+        for c, _ in chunked(x):
+            total += float(c.sum())
+            lo, hi = min(lo, float(c.min())), max(hi, float(c.max()))
+        return ExponentialStats(x.size, total / x.size, lo, hi)
+
+    def initial(self, stats: ExponentialStats):
+        return self.closed_form(stats)
+
+    def closed_form(self, stats: ExponentialStats):
+        return (stats.mean,)
+
+    def objective(self, stats: ExponentialStats):
+        m = stats.mean
+        log, isfinite = math.log, math.isfinite
+
+        def value_and_grad(theta):
+            (s,) = theta
+            if not (s > 0.0 and isfinite(s)):
+                return -math.inf, NAN1
+            r = m / s  # may overflow to inf for a tiny scale: then the value is -inf
+            return -log(s) - r, ((r - 1.0) / s,)
+
+        return value_and_grad
+
+    def hessian(self, theta, stats: ExponentialStats) -> np.ndarray:
+        (s,) = theta
+        # Divide by s twice rather than by s*s, which can underflow to 0.
+        return np.array([[(1.0 - 2.0 * stats.mean / s) / s / s]])
+
+    def fisher(self, theta) -> np.ndarray:
+        (s,) = theta
+        return np.array([[1.0 / s / s]])
+
+    def scales(self, theta):
+        return (max(abs(theta[0]), 1e-300),)
+
+    def frame(self, stats: ExponentialStats):
+        return (0.0,), (1e6 * stats.mean,)

@@ -1,14 +1,106 @@
-"""The lognormal family (to be written): parameters s, scale, as scipy.stats.lognorm."""
+"""The lognormal family, parameters ``s`` and ``scale``, as scipy.stats.lognorm with
+``loc`` fixed (0 by default).
+
+With y = log x and mu = log(scale), y is Normal(mu, s): the mean and the variance of y
+are sufficient. With D = var(y) + (mean(y) - mu)^2 the average log-likelihood is
+
+    -log(s) - log(2 pi) / 2 - mean(y) - D / (2 s^2),
+
+maximized by s = sd(y) (divisor n) and scale = exp(mean(y)).
+"""
 
 from __future__ import annotations
 
-from .base import Family
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from ..stats import moments
+from .base import Family, chunked
+
+HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+NAN2 = (math.nan, math.nan)
+
+
+class LogNormalStats(NamedTuple):
+    n: int
+    shift: float   # the mean of log x is shift + dmean (see stats.Moments)
+    dmean: float
+    var: float     # variance of log x, divisor n
+    min: float     # of x
+    max: float
+
+    @property
+    def mean_log(self) -> float:
+        return self.shift + self.dmean
 
 
 class LogNormal(Family):
     name = "lognormal"
-    param_names = ('s', 'scale')
-    constraints = ('positive', 'positive')
+    param_names = ("s", "scale")
+    constraints = ("positive", "positive")
     support = "positive"
     scipy_name = "lognorm"
     shiftable = True
+
+    def reduce(self, x: np.ndarray) -> LogNormalStats:
+        self.check_support(x)
+        bounds = [math.inf, -math.inf]
+
+        def logs():
+            for c, buf in chunked(x):
+                bounds[0], bounds[1] = min(bounds[0], float(c.min())), max(bounds[1], float(c.max()))
+                yield np.log(c, out=buf)
+
+        # Stable moments of log x (per-chunk two sweeps, merged pairwise).
+        m = moments(logs())
+        self.check_spread(bounds[0], bounds[1], x.size)
+        if not m.var > 0.0:
+            raise ValueError(
+                f"the logarithms of all {x.size} values are equal to float precision (values from "
+                f"{bounds[0]!r} to {bounds[1]!r}): the {self.name} MLE does not exist (s -> 0)"
+            )
+        return LogNormalStats(x.size, m.shift, m.dmean, m.var, bounds[0], bounds[1])
+
+    def initial(self, stats: LogNormalStats):
+        return self.closed_form(stats)
+
+    def closed_form(self, stats: LogNormalStats):
+        return (math.sqrt(stats.var), math.exp(stats.mean_log))
+
+    def objective(self, stats: LogNormalStats):
+        shift, dmean, var, ybar = stats.shift, stats.dmean, stats.var, stats.mean_log
+        log, isfinite = math.log, math.isfinite
+        c = -HALF_LOG_2PI - ybar
+
+        def value_and_grad(theta):
+            s, scale = theta
+            if not (s > 0.0 and scale > 0.0 and isfinite(s) and isfinite(scale)):
+                return -math.inf, NAN2
+            dm = (shift - log(scale)) + dmean  # mean(y) - mu, exact near the optimum
+            r = (var + dm * dm) / s / s        # not / (s*s): that can underflow to 0
+            return c - log(s) - 0.5 * r, ((r - 1.0) / s, dm / s / s / scale)
+
+        return value_and_grad
+
+    def hessian(self, theta, stats: LogNormalStats) -> np.ndarray:
+        s, scale = theta
+        dm = (stats.shift - math.log(scale)) + stats.dmean
+        r = (stats.var + dm * dm) / s / s
+        h_ss = (1.0 - 3.0 * r) / s / s
+        h_sc = -2.0 * dm / s / s / s / scale
+        h_cc = -(1.0 + dm) / s / s / scale / scale
+        return np.array([[h_ss, h_sc], [h_sc, h_cc]])
+
+    def fisher(self, theta) -> np.ndarray:
+        s, scale = theta
+        return np.array([[2.0 / s / s, 0.0], [0.0, 1.0 / s / s / scale / scale]])
+
+    def scales(self, theta):
+        s, scale = abs(theta[0]), abs(theta[1])
+        return (max(s * math.sqrt(0.5), 1e-300), max(s * scale, 1e-300))
+
+    def frame(self, stats: LogNormalStats):
+        s0, scale0 = self.initial(stats)
+        return (0.0, 0.0), (1e6 * s0, 1e6 * scale0)
