@@ -85,11 +85,15 @@ def cmd_fit(a) -> int:
     fam = get_family(kw.pop("family"))
     opts = check_options(fam, kw["method"], kw.get("step"), kw.get("init"), kw["max_iter"], kw["tol"],
                          kw.get("n_inner"), kw.get("n_outer"), kw.get("parametrization"), kw.get("fixed"))
-    x = shift(as_sample(read_column(a.file, a.column)), opts)
-    stats = fam.reduce(x)
-    with Progress(f"fitting ({opts['method']})", a.quiet) as bar:
-        opts["progress"] = bar
-        r = fit_reduced(fam, stats, x.shape[0], opts)
+    if a.file == "-" or not fam.streamable:
+        # Standard input (and families that need the whole sample) are read into memory.
+        x = shift(as_sample(read_column(a.file, a.column)), opts)
+        stats = fam.reduce(x)
+        with Progress(f"fitting ({opts['method']})", a.quiet) as bar:
+            opts["progress"] = bar
+            r = fit_reduced(fam, stats, x.shape[0], opts)
+    else:
+        r = _fit_file(a, fam, opts)
     if a.json:
         print(json.dumps(r.to_dict(), indent=1))
     else:
@@ -106,6 +110,38 @@ def cmd_fit(a) -> int:
 
         fit_figure(r, a.plot)
     return EXIT_OK if r.converged else EXIT_NOT_CONVERGED
+
+
+def _fit_file(a, fam, opts):
+    """A file, read in chunks (never whole); with --dask or --scheduler, on a cluster."""
+    from .fit import fit_source
+    from .progress import Progress
+    from .source import DaskSource, dask_array, open_source
+
+    client = None
+    if a.dask or a.scheduler:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise UsageError("--dask and --scheduler need dask.distributed: pip install 'gradmle[dask]'") from None
+        if a.scheduler:
+            try:
+                client = Client(a.scheduler, timeout="10s")
+            except OSError as exc:
+                raise UsageError(f"--scheduler {a.scheduler}: cannot connect ({exc})") from None
+        else:
+            client = Client(LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None))
+    try:
+        source = DaskSource(dask_array(a.file, a.column)) if client else open_source(a.file, a.column)
+        with Progress(f"reading {Path(a.file).name}", a.quiet) as bar:
+            opts["progress"] = bar
+            return fit_source(fam, source, opts, progress=bar)
+    finally:
+        if client is not None:
+            cluster = client.cluster
+            client.close()
+            if cluster is not None and not a.scheduler:
+                cluster.close()
 
 
 def cmd_demo(a) -> int:
@@ -200,6 +236,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--parametrization", help="normal: sigma (default), log_sigma, variance; other families: "
                                              "unconstrained (default), natural")
     f.add_argument("--fixed", help="hold parameters fixed, e.g. df=5 or loc=0")
+    f.add_argument("--dask", action="store_true", help="run the passes over FILE on a local Dask cluster (2 workers)")
+    f.add_argument("--scheduler", metavar="ADDRESS", help="run the passes on the dask.distributed cluster at ADDRESS "
+                                                         "(e.g. tcp://10.0.0.5:8786); FILE must be readable by the "
+                                                         "workers at the same path")
     f.add_argument("--json", action="store_true", help="print the full result as JSON (schema in README)")
     f.add_argument("--trace-out", metavar="FILE.csv", help="write every iterate to a CSV file")
     f.add_argument("--plot", metavar="FILE.png", help="write a picture of the run")

@@ -149,7 +149,13 @@ def _delimiter(lines: list[str]) -> str | None:
 
 
 def _split(line: str, delim: str | None) -> list[str]:
-    return [c.strip() for c in (line.split(delim) if delim else line.split())]
+    if delim is None:
+        return line.split()
+    if '"' in line:  # quoted fields (e.g. a quoted header): let the csv module unquote
+        import csv
+
+        return [c.strip() for c in next(csv.reader([line], delimiter=delim))]
+    return [c.strip() for c in line.split(delim)]
 
 
 def _read_text(name: str, raw: bytes, column) -> tuple[np.ndarray, list[int]]:

@@ -178,6 +178,8 @@ class FitResult:
             "message": self.message,
             "nit": self.nit,
             "nfev": self.nfev,
+            "passes": self.passes,
+            "source": self.source,
             "params": {k: _num(v) for k, v in self.params.items()},
             "loglik": _num(self.loglik),
             "reference": None if self.reference is None else {k: _num(v) for k, v in self.reference.items()},

@@ -349,6 +349,50 @@ def _is_dask(data) -> bool:
     return mod.startswith("dask") and hasattr(data, "to_delayed")
 
 
+def _npy_block(path: str, start: int, stop: int, col) -> np.ndarray:
+    arr = np.load(path, mmap_mode="r")
+    part = arr[start:stop] if col is None else arr[start:stop, col]
+    return np.array(part, dtype=np.float64)
+
+
+def _parquet_block(path: str, group: int, column: str) -> np.ndarray:
+    import pyarrow.parquet as pq
+
+    col = pq.ParquetFile(path).read_row_group(group, columns=[column]).column(0)
+    if col.null_count:
+        raise DataError(f"{path}: column {column!r} has an empty value in row group {group}")
+    return col.to_numpy().astype(np.float64, copy=False)
+
+
+def dask_array(path, column=None, chunk: int = FILE_CHUNK):
+    """A dask.array over one column of a file: each block is read by the worker that
+    needs it (so the file must be at the same path on every worker)."""
+    import dask
+    import dask.array as da
+
+    src = open_source(path, column)
+    if isinstance(src, NpySource):
+        blocks = [da.from_delayed(dask.delayed(_npy_block)(src.path, i, min(i + chunk, src.size), src.col),
+                                  shape=(min(i + chunk, src.size) - i,), dtype=np.float64)
+                  for i in range(0, src.size, chunk)]
+    elif isinstance(src, ParquetSource):
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(src.path).metadata
+        blocks = [da.from_delayed(dask.delayed(_parquet_block)(src.path, g, src.column),
+                                  shape=(meta.row_group(g).num_rows,), dtype=np.float64)
+                  for g in range(meta.num_row_groups)]
+    else:
+        import dask.dataframe as dd
+
+        name = src.columns[src.col]
+        kw = {"sep": src.delim if src.delim else r"\s+", "skiprows": src.skip, "comment": "#",
+              "header": 0 if src.header else None, "usecols": [name if src.header else src.col]}
+        frame = dd.read_csv(src.path, blocksize=64 << 20, dtype=float, **kw)
+        return frame.iloc[:, 0].to_dask_array(lengths=True)
+    return da.concatenate(blocks) if blocks else da.zeros(0)
+
+
 def open_source(data, column=None) -> Source:
     """A Source for a path, a dask array or an iterable of chunks."""
     if _is_dask(data):
