@@ -14,6 +14,9 @@ DATA = {
     "gamma": RNG.gamma(2.0, 3.0, 3000),
     "student_t": 2.0 + RNG.standard_t(4.0, 3000),
     "weibull": 3.0 * RNG.weibull(1.5, 3000),
+    "exponential": RNG.exponential(2.0, 3000),
+    "lognormal": RNG.lognormal(1.0, 0.5, 3000),
+    "logistic": RNG.logistic(-3.0, 0.7, 3000),
 }
 
 
@@ -46,6 +49,11 @@ def test_chunked_fits_equal_in_memory_fits(family):
         assert r.passes >= 1 and r.source.startswith("iterable of chunks")
 
     run()
+
+
+def test_a_family_that_needs_the_whole_sample_says_so():
+    with pytest.raises(ValueError, match="laplace family cannot be fitted to data in pieces"):
+        gradmle.fit([DATA["logistic"][:100], DATA["logistic"][100:]], family="laplace")
 
 
 def test_passes_are_reported():

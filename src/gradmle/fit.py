@@ -200,7 +200,11 @@ def _check_value(fam: Family, i: int, v: float, what: str) -> None:
 def check_options(fam: Family, method, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed=None) -> dict:
     """Validate every option of :func:`fit`; returns them in canonical form."""
     method = choice("method", method, METHODS)
-    run = AUTO_METHOD if method == "auto" else method
+    run = method
+    if method == "auto":
+        # A likelihood with kinks (Laplace) has no gradient test at its maximum: use the
+        # exact answer there; everywhere else safeguarded Newton.
+        run = AUTO_METHOD if fam.smooth else "closed_form"
     if step is None:
         step = DEFAULT_STEP.get(run)
     elif run in ("lbfgs", "closed_form"):

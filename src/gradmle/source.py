@@ -180,7 +180,7 @@ class ParquetSource(Source):
 class CsvSource(Source):
     """CSV, TSV or semicolon-separated text through pyarrow's streaming reader."""
 
-    def __init__(self, path, column=None, block_size: int = 8 << 20):
+    def __init__(self, path, column=None, block_size: int = 1 << 20):
         super().__init__()
         self.path, self.name, self.block_size = str(path), str(path), block_size
         self.delim, self.header, self.columns, self.col, self.skip = _sniff(self.path, column)
@@ -261,7 +261,7 @@ class TextSource(CsvSource):
             yield np.array(values)
 
 
-def _sniff(path: str, column):
+def _sniff(path: str, column, delim: str | None = None):
     """Delimiter, header, column names, chosen column and leading lines to skip."""
     head = []
     with open(path, encoding="utf-8-sig", errors="replace") as fh:
@@ -274,7 +274,9 @@ def _sniff(path: str, column):
         skip += 1
     if skip == len(head):
         raise DataError(f"{path}: empty file (no data lines)")
-    delim = _delimiter(head[skip:])
+    delim = delim or _delimiter(head[skip:])
+    if delim is None and all(len(ln.split()) == 1 for ln in head[skip:] if ln.strip()):
+        delim = ","  # one value per line: pyarrow reads it as a one-column CSV
     first = _split(head[skip], delim)
     header = not all(_NUMBER.match(c) for c in first if c)
     columns = first if header else [f"{i}" for i in range(len(first))]

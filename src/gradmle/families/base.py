@@ -99,6 +99,9 @@ class Family:
     #: True when ``reduce`` yields statistics that make every evaluation O(1); False
     #: when each evaluation of the likelihood is a pass over the data.
     sufficient: bool = True
+    #: False when the log-likelihood has kinks (Laplace in loc): "auto" then returns
+    #: the closed form instead of iterating.
+    smooth: bool = True
     #: True when ``reduce`` itself detects NaN and infinite values (its statistics come
     #: out non-finite) and then calls ``refuse_nonfinite``: the separate pass that
     #: checks every value is skipped.

@@ -43,6 +43,15 @@ class Exponential(Family):
             lo, hi = min(lo, float(c.min())), max(hi, float(c.max()))
         return ExponentialStats(x.size, total / x.size, lo, hi)
 
+    def partial(self, chunk):
+        return (chunk.size, float(chunk.sum()), float(chunk.min()), float(chunk.max()))
+
+    def combine(self, a, b):
+        return (a[0] + b[0], a[1] + b[1], min(a[2], b[2]), max(a[3], b[3]))
+
+    def finish(self, p) -> ExponentialStats:
+        return ExponentialStats(p[0], p[1] / p[0], p[2], p[3])
+
     def initial(self, stats: ExponentialStats):
         return self.closed_form(stats)
 

@@ -51,6 +51,9 @@ class Laplace(Family):
     constraints = ("real", "positive")
     support = "real"
     scipy_name = "laplace"
+    #: The likelihood has a kink in loc at every data point: gradient methods can stop
+    #: next to the maximum but not test that they are at it; "auto" uses the closed form.
+    smooth = False
     shiftable = False
     sufficient = False
 

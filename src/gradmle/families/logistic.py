@@ -46,12 +46,15 @@ class Logistic(Family):
     def initial(self, sample: Sample):
         return sample.extra["start"]
 
-    @staticmethod
-    def _pass(theta, x):
-        """Value, gradient and Hessian at theta in one pass."""
+    def prepare(self, m: dict) -> dict:
+        """From the moments of a first pass over data in pieces (no median there)."""
+        scale = math.sqrt(m["var"]) * math.sqrt(3.0) / math.pi
+        return {"min": m["min"], "max": m["max"], "median": m["mean"], "start": (m["mean"], scale)}
+
+    def chunk_sums(self, theta, x: np.ndarray, extra=None) -> np.ndarray:
+        """The sums over one chunk that value, gradient and Hessian need at theta."""
         mu, s = theta
-        n = x.size
-        with np.errstate(over="ignore", invalid="ignore"):  # loc or scale absurd: inf, caught below
+        with np.errstate(over="ignore", invalid="ignore"):  # loc or scale absurd: inf, caught later
             z = (x - mu) / s
             a = np.abs(z)
             e = np.exp(-a)
@@ -59,13 +62,15 @@ class Logistic(Family):
             t = np.copysign((1.0 - e) * p, z)      # tanh(z / 2)
             q = 2.0 * e * p * p                     # d tanh(z / 2) / dz
             zq = z * q
-            s_abs = float(a.sum())
-            s_log = float(np.log1p(e).sum())
-            s_t = float(t.sum())
-            s_zt = float(np.dot(z, t))
-            s_q = float(q.sum())
-            s_zq = float(zq.sum())
-            s_z2q = float(np.dot(zq, z))               # (z q) z: q underflows before z^2 overflows
+            return np.array([float(a.sum()), float(np.log1p(e).sum()), float(t.sum()), float(np.dot(z, t)),
+                             float(q.sum()), float(zq.sum()),
+                             float(np.dot(zq, z))])  # (z q) z: q underflows before z^2 overflows
+
+    @staticmethod
+    def assemble(theta, sums, n: int, extra=None):
+        """Value, gradient and Hessian (averages) from the summed ``chunk_sums``."""
+        mu, s = theta
+        s_abs, s_log, s_t, s_zt, s_q, s_zq, s_z2q = (float(v) for v in sums)
         value = -math.log(s) - (s_abs + 2.0 * s_log) / n
         if not math.isfinite(value):
             return -math.inf, NAN2, np.full((2, 2), math.nan)
@@ -76,11 +81,13 @@ class Logistic(Family):
         h_ss = (1.0 - 2.0 * m_zt - s_z2q / n) / s / s
         return value, grad, np.array([[h_mm, h_ms], [h_ms, h_ss]])
 
-    def objective(self, sample: Sample):
-        x = sample.x
+    def _pass(self, theta, sample: Sample):
+        """Value, gradient and Hessian at theta in one pass."""
+        return self.assemble(theta, sample.total(lambda c: self.chunk_sums(theta, c)), sample.n)
 
+    def objective(self, sample: Sample):
         def compute(theta):
-            return self._pass(theta, x)
+            return self._pass(theta, sample)
 
         def value_and_grad(theta):
             mu, s = theta
@@ -92,7 +99,7 @@ class Logistic(Family):
         return value_and_grad
 
     def hessian(self, theta, sample: Sample) -> np.ndarray:
-        return sample.at(theta, lambda t: self._pass(t, sample.x))[2]
+        return sample.at(theta, lambda t: self._pass(t, sample))[2]
 
     def fisher(self, theta) -> np.ndarray:
         v = 1.0 / theta[1] / theta[1]

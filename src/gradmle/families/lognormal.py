@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..stats import moments
+from ..stats import merge, moments
 from .base import Family, chunked
 
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -54,14 +54,23 @@ class LogNormal(Family):
                 yield np.log(c, out=buf)
 
         # Stable moments of log x (per-chunk two sweeps, merged pairwise).
-        m = moments(logs())
-        self.check_spread(bounds[0], bounds[1], x.size)
+        return self.finish((moments(logs()), bounds[0], bounds[1]))
+
+    def partial(self, chunk):
+        return (moments(np.log(chunk)), float(chunk.min()), float(chunk.max()))
+
+    def combine(self, a, b):
+        return (merge(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]))
+
+    def finish(self, p) -> LogNormalStats:
+        m, lo, hi = p
+        self.check_spread(lo, hi, m.n)
         if not m.var > 0.0:
             raise ValueError(
-                f"the logarithms of all {x.size} values are equal to float precision (values from "
-                f"{bounds[0]!r} to {bounds[1]!r}): the {self.name} MLE does not exist (s -> 0)"
+                f"the logarithms of all {m.n} values are equal to float precision (values from "
+                f"{lo!r} to {hi!r}): the {self.name} MLE does not exist (s -> 0)"
             )
-        return LogNormalStats(x.size, m.shift, m.dmean, m.var, bounds[0], bounds[1])
+        return LogNormalStats(m.n, m.shift, m.dmean, m.var, lo, hi)
 
     def initial(self, stats: LogNormalStats):
         return self.closed_form(stats)
