@@ -69,7 +69,24 @@ def _g(v: float) -> str:
     return f"{v:.4g}"
 
 
+def _in_fit_units(result):
+    """The result in the units the fit was made in (data divided by a power of two)."""
+    import copy
+
+    fam, _ = result._context
+    scale = result.options.get("data_scale", 1.0)
+    if scale == 1.0:
+        return result
+    r = copy.copy(result)
+    f = {k: scale ** p for k, p in zip(fam.param_names, fam.scale_power)}
+    r.params = {k: v / f[k] for k, v in result.params.items()}
+    r.trace = dict(result.trace, **{k: result.trace[k] / f[k] for k in fam.param_names})
+    r.options = dict(result.options, init={k: v / f[k] for k, v in result.options["init"].items()})
+    return r
+
+
 def diagnose(result) -> Diagnosis:
+    result = _in_fit_units(result)
     fam, stats = result._context
     opts = result.options
     method, par = opts.get("run", result.method), opts["parametrization"]

@@ -11,9 +11,11 @@ import math
 import numbers
 import time
 
+import numpy as np
+
 from . import optimizers as opt
 from .checks import choice, positive_float, positive_int
-from .data import as_sample
+from .data import as_sample, check_finite
 from .driver import Monitor, drive
 from .optimizers.base import State
 from .families import Family, get_family
@@ -48,6 +50,7 @@ def fit(
     n_outer=None,
     parametrization=None,
     fixed=None,
+    nonfinite="raise",
 ) -> FitResult:
     """Fit ``family`` to ``data`` by maximum likelihood with ``method``.
 
@@ -96,6 +99,9 @@ def fit(
         families whose support starts at ``loc`` (exponential, gamma, weibull,
         lognormal) ``loc`` is never estimated; ``{"loc": c}`` fits ``data - c``
         (default 0), as scipy's ``floc``.
+    nonfinite : {"raise", "drop"}
+        NaN and infinite values are refused (``"raise"``, the default) or dropped
+        (``"drop"``: the message and ``result.options["dropped"]`` say how many).
 
     Returns
     -------
@@ -115,12 +121,79 @@ def fit(
     """
     fam = get_family(family)
     options = check_options(fam, method, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed)
+    options["nonfinite"] = choice("nonfinite", nonfinite, ("raise", "drop"))
     if is_chunked(data):
         return fit_source(fam, open_source(data), options)
-    x = shift(as_sample(data, finite=not fam.checks_finite), options)
+    x, scale = prepare_array(fam, data, options)
     stats = fam.reduce(x)
-    result = fit_reduced(fam, stats, x.shape[0], options)
+    result = fit_reduced(fam, stats, x.shape[0], rescale_options(fam, options, scale))
     result.passes = 1 + getattr(stats, "passes", 0)
+    return unscale(result, fam, scale)
+
+
+#: Data whose largest magnitude lies outside these bounds are fitted in units of a
+#: power of two (an exact division), so that squares, sums and densities stay inside
+#: float64; estimates, trace and log-likelihood are converted back.
+RESCALE_OUTSIDE = (2.0**-160, 2.0**160)
+
+
+def prepare_array(fam: Family, data, options: dict):
+    """Validate an in-memory sample; returns ``(x, scale)`` with x in units of scale."""
+    x = as_sample(data, finite=False)
+    # NaN propagates through min and max, and so does inf: one cheap pass checks both.
+    lo, hi = float(x.min()), float(x.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        if options["nonfinite"] == "drop":
+            keep = np.isfinite(x)
+            options["dropped"] = int(x.size - np.count_nonzero(keep))
+            x = as_sample(x[keep])
+            lo, hi = float(x.min()), float(x.max())
+        else:
+            check_finite(x)
+    x = shift(x, options)
+    lo, hi = lo - options.get("loc", 0.0), hi - options.get("loc", 0.0)
+    big = max(abs(lo), abs(hi))
+    if fam.scale_power is None or big == 0.0 or RESCALE_OUTSIDE[0] < big < RESCALE_OUTSIDE[1]:
+        return x, 1.0
+    scale = math.ldexp(1.0, math.frexp(big)[1])
+    return x / scale, scale
+
+
+def rescale_options(fam: Family, options: dict, scale: float) -> dict:
+    """The start and the fixed values in the units the data were divided into."""
+    if scale == 1.0:
+        return options
+    out = dict(options)
+    pw = fam.scale_power
+    if options["init"] is not None:
+        out["init"] = {k: v / scale ** pw[fam.param_names.index(k)] if k in fam.param_names else v
+                       for k, v in options["init"].items()}
+    out["fixed"] = {i: v / scale ** pw[i] for i, v in options["fixed"].items()}
+    return out
+
+
+def unscale(result: FitResult, fam: Family, scale: float) -> FitResult:
+    """Convert a fit made in units of ``scale`` back to the data's units."""
+    if options_note := result.options.get("dropped"):
+        result.message += f" ({options_note} NaN or infinite value(s) were dropped before fitting)"
+    if scale == 1.0:
+        return result
+    pw = dict(zip(fam.param_names, fam.scale_power))
+    factor = {k: scale ** pw[k] for k in fam.param_names}
+    result.params = {k: v * factor[k] for k, v in result.params.items()}
+    with np.errstate(over="ignore"):  # a diverged path may leave float64 in the data's units
+        for k in fam.param_names:
+            result.trace[k] = result.trace[k] * factor[k]
+    if result.reference is not None:
+        result.reference = {k: v * factor[k] for k, v in result.reference.items()}
+    shift_ll = math.log(scale)  # each density picks up 1 / scale
+    result.loglik -= shift_ll
+    result.trace["loglik"] = result.trace["loglik"] - shift_ll
+    opts = result.options
+    opts["init"] = {k: v * factor[k] for k, v in opts["init"].items()}
+    opts["fixed"] = {k: v * factor[k] for k, v in opts["fixed"].items()}
+    opts["data_scale"] = scale
+    result.message += f" (fitted in units of {scale:g}: the data were divided by it exactly, a power of two)"
     return result
 
 

@@ -110,6 +110,14 @@ class FitResult:
     def cov(self):
         """Covariance matrix of the free parameters from the observed information
         ``-n H`` at the estimate (None when unavailable; see ``stderr``)."""
+        found = self._fit_cov()
+        if found is None:
+            return None
+        cov, factor = found
+        with np.errstate(over="ignore"):  # variances of huge-unit data may exceed float64
+            return cov * np.outer(factor, factor)
+
+    def _fit_cov(self):
         if "_cov" not in self.__dict__:
             self.__dict__["_cov"] = self._covariance()
         return self.__dict__["_cov"]
@@ -120,7 +128,9 @@ class FitResult:
         fam, stats = self._context
         fixed = self.options.get("fixed") or {}
         free = [i for i, name in enumerate(self.params) if name not in fixed]
-        theta = tuple(self.params.values())
+        # The statistics are in the units the fit was made in (see fit.unscale).
+        factor = np.array([self.options.get("data_scale", 1.0) ** p for p in (fam.scale_power or [0] * len(free))])
+        theta = tuple(v / f for v, f in zip(self.params.values(), factor))
         info = np.asarray(fam.information(theta, stats), dtype=float)[np.ix_(free, free)] * self.n
         try:
             np.linalg.cholesky(info)
@@ -132,18 +142,19 @@ class FitResult:
                 "estimate is not negative definite, so the estimate is not a strict local maximum",
                 HessianWarning, stacklevel=3)
             return None
-        return np.linalg.inv(info)
+        return np.linalg.inv(info), factor[free]
 
     @property
     def stderr(self) -> dict | None:
         """Standard error of each parameter (None for a fixed one), from the observed
         information at the estimate; None when the fit did not converge or the
         Hessian there is not negative definite (a HessianWarning says so)."""
-        cov = self.cov
-        if cov is None:
+        found = self._fit_cov()
+        if found is None:
             return None
+        cov, factor = found
         fixed = self.options.get("fixed") or {}
-        se = iter(np.sqrt(np.diag(cov)))
+        se = iter(np.sqrt(np.diag(cov)) * factor)
         return {name: (None if name in fixed else float(next(se))) for name in self.params}
 
     def conf_int(self, level: float = 0.95) -> dict | None:

@@ -99,6 +99,9 @@ class Family:
     #: True when ``reduce`` yields statistics that make every evaluation O(1); False
     #: when each evaluation of the likelihood is a pass over the data.
     sufficient: bool = True
+    #: How each parameter scales with the data's units (1 for loc and scale, 0 for a
+    #: shape), or None when the family cannot be rescaled (counts, the unit interval).
+    scale_power: tuple[int, ...] | None = None
     #: False when the log-likelihood has kinks (Laplace in loc): "auto" then returns
     #: the closed form instead of iterating.
     smooth: bool = True

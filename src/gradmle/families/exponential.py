@@ -28,6 +28,7 @@ class Exponential(Family):
     name = "exponential"
     param_names = ("scale",)
     constraints = ("positive",)
+    scale_power = (1,)
     support = "positive"
     scipy_name = "expon"
     shiftable = True

@@ -28,6 +28,7 @@ class Gamma(Family):
     name = "gamma"
     param_names = ("a", "scale")
     constraints = ("positive", "positive")
+    scale_power = (0, 1)
     support = "positive"
     scipy_name = "gamma"
     shiftable = True

@@ -49,6 +49,7 @@ class Laplace(Family):
     name = "laplace"
     param_names = ("loc", "scale")
     constraints = ("real", "positive")
+    scale_power = (1, 1)
     support = "real"
     scipy_name = "laplace"
     #: The likelihood has a kink in loc at every data point: gradient methods can stop

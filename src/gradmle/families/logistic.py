@@ -28,6 +28,7 @@ class Logistic(Family):
     name = "logistic"
     param_names = ("loc", "scale")
     constraints = ("real", "positive")
+    scale_power = (1, 1)
     support = "real"
     scipy_name = "logistic"
     shiftable = False

@@ -40,6 +40,7 @@ class LogNormal(Family):
     name = "lognormal"
     param_names = ("s", "scale")
     constraints = ("positive", "positive")
+    scale_power = (0, 1)
     support = "positive"
     scipy_name = "lognorm"
     shiftable = True

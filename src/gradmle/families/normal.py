@@ -23,6 +23,7 @@ class Normal(Family):
     name = "normal"
     param_names = ("mu", "sigma")
     constraints = ("real", "positive")
+    scale_power = (1, 1)
     default_parametrization = "sigma"
 
     def parametrizations(self) -> dict:

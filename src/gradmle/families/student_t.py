@@ -31,6 +31,7 @@ class StudentT(Family):
     name = "student_t"
     param_names = ("df", "loc", "scale")
     constraints = ("positive", "real", "positive")
+    scale_power = (0, 1, 1)
     support = "real"
     scipy_name = "t"
     sufficient = False

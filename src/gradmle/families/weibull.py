@@ -24,6 +24,7 @@ class Weibull(Family):
     name = "weibull"
     param_names = ("c", "scale")
     constraints = ("positive", "positive")
+    scale_power = (0, 1)
     support = "positive"
     scipy_name = "weibull_min"
     shiftable = True
