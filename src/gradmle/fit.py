@@ -159,12 +159,30 @@ def prepare_array(fam: Family, data, options: dict):
     return x / scale, scale
 
 
+#: Steps with units: gradient-type steps scale like theta^2, Adam's like theta.
+STEP_POWER = {"gradient": 2, "sequential": 2, "coordinate": 2, "linesearch": 2, "adam": 1}
+
+
 def rescale_options(fam: Family, options: dict, scale: float) -> dict:
-    """The start and the fixed values in the units the data were divided into."""
+    """The start, the fixed values and a step with units, in the units the data were
+    divided into. A fixed-step scheme is the same run in those units only when every
+    working coordinate scales alike; otherwise it cannot be run on such data."""
     if scale == 1.0:
         return options
     out = dict(options)
     pw = fam.scale_power
+    run = options["run"]
+    if run in STEP_POWER:
+        transforms = fam.parametrizations()[options["parametrization"]]
+        powers = {pw[i] if transforms[i].name == "identity" else None
+                  for i in range(len(pw)) if i not in options["fixed"]}
+        if len(powers) != 1 or None in powers:
+            raise ValueError(
+                f"method={run!r} in parametrization={options['parametrization']!r} is not scale-free, and data of "
+                f"magnitude {scale:.3g} must be fitted in rescaled units: use method='auto', 'newton', 'fisher' or "
+                "'lbfgs', or divide the data by a power of ten yourself"
+            )
+        out["step"] = options["step"] / scale ** (STEP_POWER[run] * powers.pop())
     if options["init"] is not None:
         out["init"] = {k: v / scale ** pw[fam.param_names.index(k)] if k in fam.param_names else v
                        for k, v in options["init"].items()}
