@@ -73,25 +73,32 @@ def _fit_options(a) -> dict:
 # -- commands -------------------------------------------------------------------------
 
 def cmd_fit(a) -> int:
-    from .data import as_sample
     from .families import get_family
-    from .fit import check_options, fit_reduced, shift
+    from .fit import check_options, fit_array
     from .io import atomic_write, read_column
     from .progress import Progress
 
     _check_output(a.trace_out, "--trace-out")
     _check_output(a.plot, "--plot")
+    if a.dask and a.scheduler:
+        raise UsageError("--dask starts a local cluster and --scheduler connects to one: give one of them")
+    for out in (a.trace_out, a.plot):
+        if out and a.file != "-" and Path(out).resolve() == Path(a.file).resolve():
+            raise UsageError(f"{out} is the input file: gradmle never writes over its input")
     kw = _fit_options(a)
     fam = get_family(kw.pop("family"))
     opts = check_options(fam, kw["method"], kw.get("step"), kw.get("init"), kw["max_iter"], kw["tol"],
                          kw.get("n_inner"), kw.get("n_outer"), kw.get("parametrization"), kw.get("fixed"))
+    opts["nonfinite"] = "drop" if a.drop_nonfinite else "raise"
+    if (a.dask or a.scheduler) and (a.file == "-" or not fam.streamable):
+        raise UsageError(f"--dask/--scheduler need a file and a family that can be read in pieces "
+                         f"({'standard input' if a.file == '-' else fam.name} cannot)")
     if a.file == "-" or not fam.streamable:
         # Standard input (and families that need the whole sample) are read into memory.
-        x = shift(as_sample(read_column(a.file, a.column)), opts)
-        stats = fam.reduce(x)
+        x = read_column(a.file, a.column, nonfinite="keep" if a.drop_nonfinite else "raise")
         with Progress(f"fitting ({opts['method']})", a.quiet) as bar:
             opts["progress"] = bar
-            r = fit_reduced(fam, stats, x.shape[0], opts)
+            r = fit_array(fam, x, opts)
     else:
         r = _fit_file(a, fam, opts)
     if a.json:
@@ -236,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--parametrization", help="normal: sigma (default), log_sigma, variance; other families: "
                                              "unconstrained (default), natural")
     f.add_argument("--fixed", help="hold parameters fixed, e.g. df=5 or loc=0")
+    f.add_argument("--drop-nonfinite", action="store_true",
+                   help="drop NaN and infinite values (default: refuse them) and say how many")
     f.add_argument("--dask", action="store_true", help="run the passes over FILE on a local Dask cluster (2 workers)")
     f.add_argument("--scheduler", metavar="ADDRESS", help="run the passes on the dask.distributed cluster at ADDRESS "
                                                          "(e.g. tcp://10.0.0.5:8786); FILE must be readable by the "

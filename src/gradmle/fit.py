@@ -7,6 +7,7 @@ a :class:`FitResult`.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import time
@@ -124,6 +125,11 @@ def fit(
     options["nonfinite"] = choice("nonfinite", nonfinite, ("raise", "drop"))
     if is_chunked(data):
         return fit_source(fam, open_source(data), options)
+    return fit_array(fam, data, options)
+
+
+def fit_array(fam: Family, data, options: dict) -> FitResult:
+    """Fit an in-memory sample with options from :func:`check_options`."""
     x, scale = prepare_array(fam, data, options)
     stats = fam.reduce(x)
     result = fit_reduced(fam, stats, x.shape[0], rescale_options(fam, options, scale))
@@ -153,6 +159,10 @@ def prepare_array(fam: Family, data, options: dict):
     x = shift(x, options)
     lo, hi = lo - options.get("loc", 0.0), hi - options.get("loc", 0.0)
     big = max(abs(lo), abs(hi))
+    if fam.support == "positive" and lo > 0.0:
+        # Centre the logarithms instead: dividing 1e-300 and 1e300 by the largest value
+        # would turn the first into 0, outside the support.
+        big = math.sqrt(lo) * math.sqrt(hi)
     if fam.scale_power is None or big == 0.0 or RESCALE_OUTSIDE[0] < big < RESCALE_OUTSIDE[1]:
         return x, 1.0
     scale = math.ldexp(1.0, math.frexp(big)[1])
@@ -215,38 +225,33 @@ def unscale(result: FitResult, fam: Family, scale: float) -> FitResult:
     return result
 
 
+def _prep(drop: bool, loc: float, chunk: np.ndarray) -> np.ndarray:
+    """What every chunk of data in pieces goes through: drop NaN/inf, subtract loc."""
+    if drop:
+        chunk = chunk[np.isfinite(chunk)]
+    return chunk - loc if loc else chunk
+
+
 def fit_source(fam: Family, source, options: dict, progress=None) -> FitResult:
     """Fit data that arrive in pieces (a file, an iterable of chunks, a Dask array)."""
     from .streaming import reduce_source
 
-    if options.get("loc"):
-        source = _Shifted(source, options["loc"])
+    drop, loc = options.get("nonfinite") == "drop", options.get("loc", 0.0)
+    if drop or loc:
+        source.prep = functools.partial(_prep, drop, loc)
     stats = reduce_source(fam, source, progress)
     source = getattr(stats, "source", None) or source
     result = fit_reduced(fam, stats, stats.n, options)
     result.passes = source.passes
     result.source = source.name
+    if drop:
+        raw = source.array.size if hasattr(source, "array") else source.raw
+        result.options["dropped"] = raw - stats.n
+        result.message += f" ({raw - stats.n} NaN or infinite value(s) were dropped before fitting)"
     if not fam.sufficient:
         result.message += (f" [{source.passes} passes over the data: the {fam.name} family has no sufficient "
                            f"statistics, so each new point costs one pass; {options['run']} needs the fewest]")
     return result
-
-
-class _Shifted:
-    """A source minus a fixed loc (families whose support starts at loc)."""
-
-    def __init__(self, source, loc: float):
-        self.inner, self.loc = source, loc
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-    def chunks(self):
-        for offset, c in self.inner.chunks():
-            yield offset, c - self.loc
-
-    def total(self, fn):
-        return self.inner.total(lambda c: fn(c - self.loc))
 
 
 def shift(x, options: dict):

@@ -35,12 +35,19 @@ class Source:
     def __init__(self):
         self.passes = 0
         self.progress = None  # progress(done_bytes_or_values, total) during a pass
+        #: Applied to every chunk as it is read (dropping bad values, subtracting loc).
+        self.prep = None
+        #: Values read before ``prep`` on the last pass.
+        self.raw = 0
 
     def chunks(self) -> Iterator[tuple[int, np.ndarray]]:
         self.passes += 1
-        offset = 0
+        offset, self.raw = 0, 0
         for c in self._chunks():
             c = np.asarray(c, dtype=np.float64).ravel()
+            self.raw += c.size
+            if self.prep is not None:
+                c = self.prep(c)
             if c.size:
                 yield offset, c
                 offset += c.size
@@ -49,7 +56,7 @@ class Source:
         raise NotImplementedError
 
     def total(self, fn):
-        """``fn(chunk)`` summed over one pass."""
+        """``fn(chunk)`` summed over one pass (``prep`` applied)."""
         acc = None
         for _, c in self.chunks():
             v = fn(c)
@@ -319,7 +326,9 @@ class DaskSource(Source):
         from .streaming import tree
 
         self.passes += 1
-        parts = [dask.delayed(fn)(b) for b in self.array.to_delayed().ravel()]
+        prep = self.prep
+        task = fn if prep is None else (lambda b: fn(prep(b)))
+        parts = [dask.delayed(task)(b) for b in self.array.to_delayed().ravel()]
         root = tree(parts, lambda a, b: dask.delayed(np.add)(a, b))
         return dask.compute(root)[0]
 

@@ -93,7 +93,9 @@ def _rule(support: str) -> str:
 
 # -- one pass ----------------------------------------------------------------------------
 
-def _first_pass_partial(fam: Family, chunk: np.ndarray, offset: int):
+def _first_pass_partial(fam: Family, chunk: np.ndarray, offset: int, prep=None):
+    if prep is not None:
+        chunk = prep(np.asarray(chunk, dtype=np.float64))
     scan = _scan(fam, chunk, offset)
     if scan["nonfinite"] or scan["outside"]:
         return scan, None
@@ -185,7 +187,7 @@ def _dask_first_pass(fam: Family, source: DaskSource):
 
     blocks = source.array.to_delayed().ravel()
     sizes = np.cumsum([0] + [int(c) for c in source.array.chunks[0]])
-    parts = [dask.delayed(_first_pass_partial)(fam, b, int(off)) for b, off in zip(blocks, sizes[:-1])]
+    parts = [dask.delayed(_first_pass_partial)(fam, b, int(off), source.prep) for b, off in zip(blocks, sizes[:-1])]
     combine = fam.combine if fam.sufficient else _merge_moments
 
     def both(a, b):
