@@ -301,6 +301,10 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("gradmle: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug of gradmle's or a library's: still one line, never a traceback
+        msg = " ".join(f"{type(exc).__name__}: {exc}".split())
+        print(f"gradmle: error: unexpected failure, please report it: {msg}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

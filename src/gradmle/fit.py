@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import sys
 import time
 
 import numpy as np
@@ -165,7 +166,7 @@ def prepare_array(fam: Family, data, options: dict):
         big = math.sqrt(lo) * math.sqrt(hi)
     if fam.scale_power is None or big == 0.0 or RESCALE_OUTSIDE[0] < big < RESCALE_OUTSIDE[1]:
         return x, 1.0
-    scale = math.ldexp(1.0, math.frexp(big)[1])
+    scale = math.ldexp(1.0, math.frexp(big)[1] - 1)  # big / scale in [1, 2)
     return x / scale, scale
 
 
@@ -192,7 +193,12 @@ def rescale_options(fam: Family, options: dict, scale: float) -> dict:
                 f"magnitude {scale:.3g} must be fitted in rescaled units: use method='auto', 'newton', 'fisher' or "
                 "'lbfgs', or divide the data by a power of ten yourself"
             )
-        out["step"] = options["step"] / scale ** (STEP_POWER[run] * powers.pop())
+        # scale is a power of two: ldexp divides exactly. A step that leaves float64 in
+        # these units is clamped; the run then reports what such a step does.
+        try:
+            out["step"] = math.ldexp(options["step"], -(math.frexp(scale)[1] - 1) * STEP_POWER[run] * powers.pop())
+        except OverflowError:
+            out["step"] = sys.float_info.max
     if options["init"] is not None:
         out["init"] = {k: v / scale ** pw[fam.param_names.index(k)] if k in fam.param_names else v
                        for k, v in options["init"].items()}

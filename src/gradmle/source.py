@@ -206,6 +206,10 @@ class CsvSource(Source):
                                       null_values=[""], strings_can_be_null=False)
         try:
             reader = pcsv.open_csv(self.path, read_options=read, parse_options=parse, convert_options=convert)
+        except (pa.ArrowException, UnicodeDecodeError) as exc:
+            self._locate()
+            raise DataError(f"{self.path}: could not be read as {self.delim!r}-separated text ({exc})") from None
+        try:
             done = 0
             for batch in reader:
                 col = batch.column(0)
@@ -215,7 +219,7 @@ class CsvSource(Source):
                 done += batch.num_rows
                 if self.progress:
                     self.progress(min(done * 8, self.size), self.size)
-        except pa.ArrowInvalid:
+        except (pa.ArrowException, UnicodeDecodeError):
             self._locate()
             raise DataError(f"{self.path}: could not be read as {self.delim!r}-separated numbers") from None
 
@@ -271,11 +275,14 @@ class TextSource(CsvSource):
 def _sniff(path: str, column, delim: str | None = None):
     """Delimiter, header, column names, chosen column and leading lines to skip."""
     head = []
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        for line in fh:
-            head.append(line.rstrip("\r\n"))
-            if len(head) >= 60:
-                break
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            for line in fh:
+                head.append(line.rstrip("\r\n"))
+                if len(head) >= 60:
+                    break
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not UTF-8 text, .npy or Parquet") from None
     skip = 0
     while skip < len(head) and (not head[skip].strip() or head[skip].lstrip().startswith("#")):
         skip += 1

@@ -69,13 +69,16 @@ class Sample:
         """``fn(chunk)`` summed over the data: one pass. In-memory data go in
         cache-sized chunks, so that the temporaries of ``fn`` stay in cache."""
         self.passes += 1
-        if self.x is None:
-            return self.source.total(fn)
-        x = self.x
-        acc = fn(x[:CHUNK])
-        for i in range(CHUNK, x.size, CHUNK):
-            acc = acc + fn(x[i : i + CHUNK])
-        return acc
+        # Far from the optimum (a trial point of a line search) sums may overflow: the
+        # family turns a non-finite value into -inf, so numpy need not warn about it.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            if self.x is None:
+                return self.source.total(fn)
+            x = self.x
+            acc = fn(x[:CHUNK])
+            for i in range(CHUNK, x.size, CHUNK):
+                acc = acc + fn(x[i : i + CHUNK])
+            return acc
 
 
 class Family:

@@ -85,6 +85,8 @@ class StudentT(Family):
         # written so that nothing cancels for large df (see special.py).
         c = lgamma_half(nu / 2) - 0.5 * math.log(math.pi * nu)
         value = c - math.log(sig) - 0.5 * (nu + 1) * s_logw
+        if not math.isfinite(value):  # overflowed far from the data: outside, for the optimizer
+            return -math.inf, NAN3, np.full((3, 3), math.nan)
         dnu = 0.5 * digamma_half(nu / 2) - 0.5 * s_logw + 0.5 * (nu + 1) / nu * s_rw
         dmu = (nu + 1) / nu * s_zw / sig
         dsig = (-1.0 + (nu + 1) * s_rw) / sig
