@@ -61,14 +61,17 @@ class Normal(Family):
 
     def objective(self, stats: Moments):
         shift, dmean, var = stats.shift, stats.dmean, stats.var
-        log, isfinite, inf = math.log, math.isfinite, math.inf
+        log, isfinite, inf, ulp = math.log, math.isfinite, math.inf, math.ulp
 
         def value_and_grad(theta):
             mu, sigma = theta
             if not (sigma > 0.0 and isfinite(sigma) and isfinite(mu)):
                 return -inf, NAN2
-            # xbar - mu with xbar = shift + dmean: exact near the optimum.
+            # xbar - mu with xbar = shift + dmean: exact near the optimum. Within half an
+            # ulp of mu, mu is the float nearest the mean: it stands for the mean itself.
             dm = (shift - mu) + dmean
+            if abs(dm) <= 0.5 * ulp(mu):
+                dm = 0.0
             s2 = sigma * sigma
             if s2 == 0.0:  # sigma so small that sigma^2 underflows
                 return -inf, (math.copysign(inf, dm) if dm else 0.0, inf)
@@ -80,6 +83,8 @@ class Normal(Family):
     def hessian(self, theta, stats: Moments) -> np.ndarray:
         mu, sigma = theta
         dm = (stats.shift - mu) + stats.dmean
+        if abs(dm) <= 0.5 * math.ulp(mu):
+            dm = 0.0
         d = stats.var + dm * dm
         s2 = sigma * sigma
         h12 = -2.0 * dm / (s2 * sigma)

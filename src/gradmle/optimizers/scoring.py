@@ -14,21 +14,49 @@ iterate an improvement.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from .base import State, Stepper, backtrack, solve, start, trust
 
 
-def _fisher_direction(problem, state: State):
+def _movable(problem, state: State) -> list[int]:
+    """The coordinates that can still move: those whose distance to the optimum (to
+    first order, |g| s^2 with s the coordinate's statistical scale) exceeds the spacing
+    of floats there. A location of 1e12 with a spread of 1e-3 is such a stuck
+    coordinate; left in the system, its rounding would drag the others off course."""
+    scales = problem.working_scales(state.u)
+    return [i for i, (u, g, s) in enumerate(zip(state.u, state.grad, scales)) if abs(g) * s * s > 2.0 * math.ulp(u)]
+
+
+def _solve_on(matrix: np.ndarray, grad, idx: list[int]):
+    """``matrix^-1 grad`` on the coordinates ``idx`` (the others do not move)."""
+    if len(idx) == len(grad):
+        return solve(matrix, grad)
+    if not idx:
+        return None
+    d = solve(matrix[np.ix_(idx, idx)], [grad[i] for i in idx])
+    if d is None:
+        return None
+    out = [0.0] * len(grad)
+    for i, v in zip(idx, d):
+        out[i] = v
+    return tuple(out)
+
+
+def _fisher_direction(problem, state: State, idx=None):
     try:
         info = problem.fisher(state.u)
     except NotImplementedError:
         return None
-    return solve(info, state.grad)
+    return _solve_on(info, state.grad, list(range(len(state.u))) if idx is None else idx)
 
 
 def fisher(step: float = 1.0) -> Stepper:
     def update(state: State, problem) -> State:
-        d = _fisher_direction(problem, state)
-        if d is None:  # information not positive definite: cannot take a scoring step
+        d = _fisher_direction(problem, state, _movable(problem, state))
+        if d is None:  # information not positive definite (or nothing can move): no step
             return state._replace(path=(), stalled=True)
         u = tuple(x + step * di for x, di in zip(state.u, d))
         value, grad = problem.f(u)
@@ -39,15 +67,18 @@ def fisher(step: float = 1.0) -> Stepper:
 
 def newton(step: float = 1.0) -> Stepper:
     def update(state: State, problem) -> State:
-        d = solve(-problem.hessian(state.u), state.grad)
+        idx = _movable(problem, state)
+        if not idx:  # every coordinate is at the resolution of float64: nothing to do
+            return state._replace(path=(), stalled=True)
+        d = _solve_on(-problem.hessian(state.u), state.grad, idx)
         kind = "newton"
         caps = trust(problem, state.u)
         if d is not None and any(abs(step * di) > cap for di, cap in zip(d, caps)):
             d = None  # far from the optimum the quadratic model is not to be trusted
         if d is None:
-            d, kind = _fisher_direction(problem, state), "fisher"
+            d, kind = _fisher_direction(problem, state, idx), "fisher"
         if d is None:
-            d, kind = state.grad, "gradient"
+            d, kind = tuple(g if i in idx else 0.0 for i, g in enumerate(state.grad)), "gradient"
         found = backtrack(problem, state, d, step, caps=caps)
         if found is None and kind != "gradient":
             d, kind = state.grad, "gradient"
