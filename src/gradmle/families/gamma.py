@@ -22,6 +22,14 @@ class GammaStats(NamedTuple):
     n: int
     mean: float      # mean of x
     mean_log: float  # mean of log x
+    #: log(mean) - mean(log x) >= 0, the one number the shape depends on; computed
+    #: from deviations when it is small (the two logarithms agree to many digits).
+    gap: float
+
+
+#: Above this shape the log-likelihood's terms (lgamma(a) ~ a log a) cancel to fewer
+#: digits than a fit needs: the data are then refused as "Normal-looking".
+MAX_SHAPE = 1e8
 
 
 class Gamma(Family):
@@ -40,30 +48,52 @@ class Gamma(Family):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for c, buf in chunked(x):
                 total_log += float(np.log(c, out=buf).sum())
-            stats = GammaStats(x.size, float(x.mean()), total_log / x.size)
+            mean, mean_log = float(x.mean()), total_log / x.size
+            stats = GammaStats(x.size, mean, mean_log, math.log(mean) - mean_log if mean > 0 else math.nan)
         if not (math.isfinite(stats.mean) and math.isfinite(stats.mean_log)):
             self.refuse_nonfinite(x)
-        # log(mean) >= mean(log) with equality only when all values are equal (Jensen).
-        if not math.log(stats.mean) - stats.mean_log > 0:
+        if stats.gap < 1e-3:
+            # log(mean) and mean(log x) agree to many digits: their difference is only
+            # good to ~1e-15 absolute. Redo it from deviations (a second pass, only here).
             self.check_spread(float(x.min()), float(x.max()), x.size)
-        return stats
+            stats = self.finish(self.partial(x))
+        return self._checked(stats)
 
     def partial(self, chunk):
-        return (chunk.size, float(chunk.sum()), float(np.log(chunk).sum()))
+        """(n, c, sum(x - c), sum(log1p((x - c) / c))) about a value c of the chunk:
+        the gap log(mean) - mean(log x) is then a difference of small numbers."""
+        c = float(chunk[0])
+        d = chunk - c
+        return (chunk.size, c, float(d.sum()), float(np.log1p(d / c).sum()))
 
     def combine(self, a, b):
-        return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+        # Re-express b about a's c: log1p((x - ca)/ca) = log1p((x - cb)/cb) + log(cb/ca).
+        na, ca, da, la = a
+        nb, cb, db, lb = b
+        return (na + nb, ca, da + db + nb * (cb - ca), la + lb + nb * math.log1p((cb - ca) / ca))
 
     def finish(self, p) -> GammaStats:
-        n, total, total_log = p
-        stats = GammaStats(n, total / n, total_log / n)
-        if not math.log(stats.mean) - stats.mean_log > 0:
-            raise ValueError(f"all {n} values are equal: the gamma MLE does not exist (the shape runs to infinity)")
+        n, c, dsum, lsum = p
+        dmean, mlog = dsum / n, lsum / n
+        stats = GammaStats(n, c + dmean, math.log(c) + mlog, math.log1p(dmean / c) - mlog)
+        return self._checked(stats)
+
+    def _checked(self, stats: GammaStats) -> GammaStats:
+        # log(mean) >= mean(log) with equality only when all values are equal (Jensen).
+        if not stats.gap > 0:
+            raise ValueError(f"all {stats.n} values are equal: the gamma MLE does not exist (the shape runs to infinity)")
+        a = self.initial(stats)[0]
+        if a > MAX_SHAPE:
+            raise ValueError(
+                f"the data's relative spread is so small (log(mean) - mean(log x) = {stats.gap:.3g}) that the gamma "
+                f"shape would be about {a:.3g}, beyond what float64 can evaluate; such a gamma is a Normal: "
+                "fit family='normal'"
+            )
         return stats
 
     def initial(self, stats: GammaStats):
         # Minka's closed-form approximation of the shape MLE (within ~1.5%).
-        s = math.log(stats.mean) - stats.mean_log
+        s = stats.gap
         a = (3.0 - s + math.sqrt((s - 3.0) ** 2 + 24.0 * s)) / (12.0 * s)
         return (a, stats.mean / a)
 
