@@ -421,8 +421,11 @@ def open_source(data, column=None) -> Source:
             raise DataError(f"{data}: no such file")
         if path.is_dir():
             raise DataError(f"{data}: is a directory, not a data file")
-        with open(path, "rb") as fh:
-            magic = fh.read(8)
+        try:
+            with open(path, "rb") as fh:
+                magic = fh.read(8)
+        except OSError as exc:
+            raise DataError(f"{data}: cannot be read ({exc.strerror or exc})") from None
         if magic.startswith(b"\x93NUMPY"):
             return NpySource(path, column)
         if magic.startswith(b"PAR1"):
