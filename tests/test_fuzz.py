@@ -1,6 +1,7 @@
 """Fuzzing: arbitrary data and arguments give a right answer or a documented refusal."""
 
 import math
+import os
 import subprocess
 import sys
 import warnings
@@ -24,11 +25,13 @@ samples = st.one_of(
 methods = st.sampled_from(["auto", "fisher", "newton", "lbfgs", "linesearch", "closed_form", "gradient", "adam"])
 
 DOCUMENTED = (ValueError, TypeError)
+#: GRADMLE_FUZZ=5000 runs a long fuzz (make test uses the defaults).
+SCALE = int(os.environ.get("GRADMLE_FUZZ", "300")) / 300
 
 
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(max_examples=int(300 * SCALE), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(x=samples, method=methods, step=st.one_of(st.none(), st.floats(1e-6, 10.0)))
 def test_normal_fit_is_right_or_refuses(x, method, step):
     kw = {}
@@ -66,7 +69,7 @@ FROZEN = {
 }
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(120 * SCALE), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(family=st.sampled_from(sorted(FAMILY_FIT)), seed=st.integers(0, 2**31), n=st.integers(2, 40),
        log_scale=st.floats(-250, 250), dup=st.booleans())
 def test_families_match_or_beat_scipy_on_random_scales(family, seed, n, log_scale, dup):
@@ -102,7 +105,7 @@ def test_families_match_or_beat_scipy_on_random_scales(family, seed, n, log_scal
             assert ours >= theirs - 1e-9 * abs(theirs), (family, r.params, ours, theirs)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=int(25 * SCALE), deadline=None)
 @given(blob=st.binary(min_size=0, max_size=300), family=st.sampled_from(["normal", "gamma", "poisson", "student_t"]))
 def test_cli_on_random_bytes_never_tracebacks(tmp_path_factory, blob, family):
     path = tmp_path_factory.mktemp("fuzz") / "data.bin"
