@@ -330,7 +330,7 @@ class DaskSource(Source):
         """``fn(block)`` summed over the blocks, as one Dask computation."""
         import dask
 
-        from .streaming import tree
+        from .stats import tree
 
         self.passes += 1
         prep = self.prep

@@ -91,15 +91,20 @@ def merge(a: Moments, b: Moments) -> Moments:
     return Moments(n, a.shift, dmean, m2, min(a.min, b.min), max(a.max, b.max))
 
 
-def _merge_all(parts: list[Moments]) -> Moments:
-    # Pairwise (tree) merging keeps the rounding error growing like log(#chunks).
-    parts = [p for p in parts if p.n]
+def tree(parts: list, combine):
+    """Combine a list pairwise (a balanced tree: rounding grows like log(len));
+    None entries are skipped, an empty list gives None."""
+    parts = [p for p in parts if p is not None]
     while len(parts) > 1:
-        nxt = [merge(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
+        nxt = [combine(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
         if len(parts) % 2:
             nxt.append(parts[-1])
         parts = nxt
-    return parts[0] if parts else EMPTY
+    return parts[0] if parts else None
+
+
+def _merge_all(parts: list[Moments]) -> Moments:
+    return tree([p for p in parts if p.n], merge) or EMPTY
 
 
 def moments(data: np.ndarray | Iterable[np.ndarray], chunk: int = CHUNK) -> Moments:

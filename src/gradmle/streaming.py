@@ -19,19 +19,9 @@ import numpy as np
 
 from .families import Family, Sample
 from .source import DaskSource, Source
+from .stats import tree
 
 __all__ = ["reduce_source", "tree"]
-
-
-def tree(parts: list, combine):
-    """Combine a list pairwise (a balanced tree: rounding grows like log(len))."""
-    parts = [p for p in parts if p is not None]
-    while len(parts) > 1:
-        nxt = [combine(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
-        if len(parts) % 2:
-            nxt.append(parts[-1])
-        parts = nxt
-    return parts[0] if parts else None
 
 
 # -- checking a chunk ------------------------------------------------------------------

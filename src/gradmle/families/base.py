@@ -286,9 +286,38 @@ class Family:
     # -- helpers ------------------------------------------------------------
     def in_domain(self, theta: Sequence[float]) -> bool:
         for v, c in zip(theta, self.constraints):
-            if not math.isfinite(v) or (c == "positive" and not v > 0):
+            if not math.isfinite(v) or (c == "positive" and not v > 0) or (c == "unit_interval" and not 0 < v < 1):
                 return False
         return True
 
     def __repr__(self) -> str:
         return f"<family {self.name}: {', '.join(self.param_names)}>"
+
+
+class PassFamily(Family):
+    """A family without sufficient statistics whose every evaluation is one pass:
+    ``chunk_sums`` and ``assemble`` give the value, gradient and Hessian together, and
+    the Sample's cache makes the Hessian at an evaluated point free."""
+
+    sufficient = False
+
+    def _pass(self, theta, sample: Sample):
+        return self.assemble(theta, sample.total(lambda c: self.chunk_sums(theta, c, sample.extra)), sample.n,
+                             sample.extra)
+
+    def objective(self, sample: Sample):
+        nan = (math.nan,) * len(self.param_names)
+
+        def compute(theta):
+            return self._pass(theta, sample)
+
+        def value_and_grad(theta):
+            if not self.in_domain(theta):
+                return -math.inf, nan
+            value, grad, _ = sample.at(theta, compute)
+            return value, grad
+
+        return value_and_grad
+
+    def hessian(self, theta, sample: Sample) -> np.ndarray:
+        return sample.at(theta, lambda t: self._pass(t, sample))[2]

@@ -18,13 +18,13 @@ import math
 
 import numpy as np
 
-from .base import Family, Sample
+from .base import PassFamily, Sample
 
 NAN2 = (math.nan, math.nan)
 LOG3 = math.log(3.0)
 
 
-class Logistic(Family):
+class Logistic(PassFamily):
     name = "logistic"
     param_names = ("loc", "scale")
     constraints = ("real", "positive")
@@ -32,7 +32,6 @@ class Logistic(Family):
     support = "real"
     scipy_name = "logistic"
     shiftable = False
-    sufficient = False
 
     def reduce(self, x: np.ndarray) -> Sample:
         lo, hi = float(x.min()), float(x.max())
@@ -81,26 +80,6 @@ class Logistic(Family):
         h_ms = -(m_t + s_zq / n) / s / s
         h_ss = (1.0 - 2.0 * m_zt - s_z2q / n) / s / s
         return value, grad, np.array([[h_mm, h_ms], [h_ms, h_ss]])
-
-    def _pass(self, theta, sample: Sample):
-        """Value, gradient and Hessian at theta in one pass."""
-        return self.assemble(theta, sample.total(lambda c: self.chunk_sums(theta, c)), sample.n)
-
-    def objective(self, sample: Sample):
-        def compute(theta):
-            return self._pass(theta, sample)
-
-        def value_and_grad(theta):
-            mu, s = theta
-            if not (s > 0.0 and math.isfinite(s) and math.isfinite(mu)):
-                return -math.inf, NAN2
-            value, grad, _ = sample.at(theta, compute)
-            return value, grad
-
-        return value_and_grad
-
-    def hessian(self, theta, sample: Sample) -> np.ndarray:
-        return sample.at(theta, lambda t: self._pass(t, sample))[2]
 
     def fisher(self, theta) -> np.ndarray:
         v = 1.0 / theta[1] / theta[1]

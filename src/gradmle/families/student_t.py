@@ -18,7 +18,7 @@ import math
 import numpy as np
 from scipy.special import gammaln
 
-from .base import Family, Sample
+from .base import PassFamily, Sample
 from .special import digamma_half, lgamma_half, trigamma_half
 
 NAN3 = (math.nan, math.nan, math.nan)
@@ -27,14 +27,13 @@ NAN3 = (math.nan, math.nan, math.nan)
 DF_LIMIT = 1e6
 
 
-class StudentT(Family):
+class StudentT(PassFamily):
     name = "student_t"
     param_names = ("df", "loc", "scale")
     constraints = ("positive", "real", "positive")
     scale_power = (0, 1, 1)
     support = "real"
     scipy_name = "t"
-    sufficient = False
 
     def reduce(self, x: np.ndarray) -> Sample:
         lo, hi = float(x.min()), float(x.max())
@@ -99,25 +98,6 @@ class StudentT(Family):
         h_nusig = (nu * nu * s_r2w2 - nu * s_rw2) / (sig * nu * nu)
         hess = np.array([[h_nunu, h_numu, h_nusig], [h_numu, h_mumu, h_musig], [h_nusig, h_musig, h_sigsig]])
         return value, (dnu, dmu, dsig), hess
-
-    def _pass(self, theta, sample: Sample):
-        return self.assemble(theta, sample.total(lambda c: self.chunk_sums(theta, c)), sample.n)
-
-    def objective(self, sample: Sample):
-        def compute(theta):
-            return self._pass(theta, sample)
-
-        def value_and_grad(theta):
-            nu, mu, sig = theta
-            if not (nu > 0 and sig > 0 and math.isfinite(nu) and math.isfinite(mu) and math.isfinite(sig)):
-                return -math.inf, NAN3
-            value, grad, _ = sample.at(theta, compute)
-            return value, grad
-
-        return value_and_grad
-
-    def hessian(self, theta, sample: Sample) -> np.ndarray:
-        return sample.at(theta, lambda t: self._pass(t, sample))[2]
 
     def fisher(self, theta) -> np.ndarray:
         nu, mu, sig = theta
