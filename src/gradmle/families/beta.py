@@ -1,14 +1,104 @@
-"""The beta family (to be written): parameters a, b, as scipy.stats.beta."""
+"""The beta family, parameters ``a`` and ``b``, as scipy.stats.beta with loc = 0 and
+scale = 1.
+
+The means of log x and log(1 - x) are sufficient. After one pass every evaluation is
+O(1):  l(a, b) = -log B(a, b) + (a - 1) mean(log x) + (b - 1) mean(log(1 - x)).
+The likelihood is concave (an exponential family), so the maximum is unique.
+"""
 
 from __future__ import annotations
 
-from .base import Family
+import math
+from typing import NamedTuple
+
+import numpy as np
+from scipy.special import betaln, digamma, polygamma
+
+from ..stats import merge, moments
+from .base import Family, chunked
+from .poisson import finite, nonvanishing
+
+NAN2 = (math.nan, math.nan)
+
+
+class BetaStats(NamedTuple):
+    n: int
+    mean_log: float    # mean of log x
+    mean_log1m: float  # mean of log(1 - x)
+    mean: float        # mean and (divisor n) variance of x, for the start
+    var: float
+    min: float
+    max: float
 
 
 class Beta(Family):
     name = "beta"
-    param_names = ('a', 'b')
-    constraints = ('positive', 'positive')
+    param_names = ("a", "b")
+    constraints = ("positive", "positive")
     support = "unit_interval"
     scipy_name = "beta"
     shiftable = False
+
+    def reduce(self, x: np.ndarray) -> BetaStats:
+        """Sums of log x and log(1 - x), and the moments of x, in one chunked pass."""
+        self.check_support(x)
+        p = None
+        for c, buf in chunked(x):
+            q = self.partial(c, buf)
+            p = q if p is None else self.combine(p, q)
+        return self.finish(p)
+
+    def partial(self, chunk, buf=None):
+        if not chunk.size:
+            return None
+        s_log = float(np.log(chunk, out=buf).sum())
+        # log1p(-x): keeps its digits for x near 0, where log(1 - x) would round.
+        buf = np.negative(chunk, out=buf)
+        return moments(chunk), s_log, float(np.log1p(buf, out=buf).sum())
+
+    def combine(self, a, b):
+        return merge(a[0], b[0]), a[1] + b[1], a[2] + b[2]
+
+    def finish(self, p) -> BetaStats:
+        m, s_log, s_log1m = p
+        self.check_spread(m.min, m.max, m.n)
+        return BetaStats(m.n, s_log / m.n, s_log1m / m.n, m.mean, m.var, m.min, m.max)
+
+    def initial(self, stats: BetaStats):
+        # Method of moments: a + b = m (1 - m) / v - 1, a = m (a + b).
+        m, v = stats.mean, stats.var
+        total = m * (1.0 - m) / v - 1.0 if v > 0.0 else 0.0
+        if not total > 0.0:  # only through rounding: the data always have v < m (1 - m)
+            total = 1.0
+        return (m * total, (1.0 - m) * total)
+
+    def objective(self, stats: BetaStats):
+        ml, ml1 = stats.mean_log, stats.mean_log1m
+        isfinite = math.isfinite
+
+        def value_and_grad(theta):
+            a, b = theta
+            if not (a > 0.0 and b > 0.0 and isfinite(a) and isfinite(b)):
+                return -math.inf, NAN2
+            value = (a - 1.0) * ml + (b - 1.0) * ml1 - float(betaln(a, b))
+            dab = float(digamma(a + b))
+            return value, (dab - float(digamma(a)) + ml, dab - float(digamma(b)) + ml1)
+
+        return value_and_grad
+
+    def hessian(self, theta, stats: BetaStats) -> np.ndarray:
+        return -self.fisher(theta)
+
+    def fisher(self, theta) -> np.ndarray:
+        a, b = theta
+        if not (a > 0.0 and b > 0.0):  # also: scipy's trigamma can hang at large negative a
+            return np.full((2, 2), math.nan)
+        tab = float(polygamma(1, a + b))
+        return finite([[float(polygamma(1, a)) - tab, -tab], [-tab, float(polygamma(1, b)) - tab]])
+
+    def parametrizations(self) -> dict:
+        return nonvanishing(super().parametrizations())
+
+    def frame(self, stats: BetaStats):
+        a0, b0 = self.initial(stats)
+        return (0.0, 0.0), (1e6 * a0, 1e6 * b0)
