@@ -41,7 +41,7 @@ def check_derivatives(name: str, theta, x, rel=1e-5):
     stats = fam.reduce(np.asarray(x, dtype=float))
     theta = tuple(float(t) for t in theta)
     # Steps in each parameter's statistical scale (sqrt of the inverse Fisher information).
-    steps = [1e-5 * s if c == "real" else min(1e-5 * s, 1e-4 * t)
+    steps = [1e-5 * s if c == "real" else min(1e-5 * s, 1e-4 * (min(t, 1 - t) if c == "unit_interval" else t))
              for t, s, c in zip(theta, fam.scales(theta), fam.constraints)]
     value, grad = fam.value_and_grad(theta, stats)
     hess = np.asarray(fam.hessian(theta, stats))

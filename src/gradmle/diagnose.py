@@ -27,6 +27,7 @@ CAUSES = {
     "float_resolution": "the steps fell below the resolution of float64 before tol was met",
     "no_ascent": "the line search found no step that increases the likelihood",
     "ran_away": "the iterate ran away from the data",
+    "boundary": "the likelihood keeps increasing towards the edge of the parameter space: the maximum is a limiting model",
 }
 
 
@@ -144,6 +145,8 @@ def _context(stats, gamma, bound, start, fixed, normal) -> str:
 def _cause(result, fam, stats, method, gamma, stab, start):
     msg, status, trace = result.message, result.status, result.trace
     bound = stab.bound
+    if status == "boundary":
+        return "boundary", msg
     par = result.options["parametrization"]
     fixed = method in FIXED
     normal = fam.name == "normal"
@@ -244,6 +247,11 @@ def _too_slow(result, stab, gamma, method) -> str:
 
 def _remedies(result, fam, stats, method, par, gamma, bound, n_inner) -> list:
     from .fit import check_options, fit_reduced
+
+    if result.status == "boundary" and result.limit_fit is not None:
+        lim = result.limit_fit
+        return [Remedy(f"family={lim.family!r}: the limiting model, fitted to the same data", {"family": lim.family},
+                       lim.nit, lim.error)]
 
     init = dict(result.options["init"])
     budget = max(result.options["max_iter"], 1000)

@@ -21,6 +21,7 @@ from .data import as_sample, check_finite
 from .driver import Monitor, drive
 from .optimizers.base import State
 from .families import Family, get_family
+from .parametrize import IDENTITY
 from .problem import Problem
 from .result import FitResult, relative_error
 from .source import is_chunked, open_source
@@ -347,8 +348,8 @@ def fit_reduced(fam: Family, stats, n: int, options: dict) -> FitResult:
     problem = Problem(fam, stats, transforms, options["fixed"])
     run, step = options["run"], options["step"]
     t0 = time.perf_counter()
-    if run == "closed_form":
-        out = _closed_form_run(problem)
+    if run == "closed_form":  # in natural coordinates: no round trip through exp and log
+        out = _closed_form_run(Problem(fam, stats, (IDENTITY,) * len(fam.param_names), options["fixed"]))
     elif run == "lbfgs":
         monitor = Monitor(problem, options["tol"], leash=3)
         status, message, nit = opt.run_lbfgs(problem, problem.working(theta0), monitor, options["max_iter"])

@@ -14,6 +14,13 @@ from .families import Family
 from .parametrize import IDENTITY, Transform
 
 NAN = math.nan
+#: Stands for a Jacobian that rounded to 0 (exp(u) underflowed, expit(u) reached 1):
+#: dividing by it gives a huge, finite gradient, and the driver reports the run.
+TINY = 5e-324
+
+
+def _jac(t: Transform, x: float) -> float:
+    return t.jac(x) or TINY
 
 
 class Problem:
@@ -71,7 +78,7 @@ class Problem:
 
     def jacobian(self, theta) -> np.ndarray:
         """dtheta/du of the free parameters (the Jacobian is diagonal)."""
-        return np.array([t.jac(theta[i]) for i, t in zip(self.free, self.transforms)])
+        return np.array([_jac(t, theta[i]) for i, t in zip(self.free, self.transforms)])
 
     def grad_natural(self, theta, grad_u) -> tuple:
         """The full gradient in theta; zero for the fixed parameters."""
@@ -79,7 +86,7 @@ class Problem:
             return grad_u
         g = [0.0] * len(self.all_transforms)
         for i, t, gu in zip(self.free, self.transforms, grad_u):
-            g[i] = gu / t.jac(theta[i])
+            g[i] = gu / _jac(t, theta[i])
         return tuple(g)
 
     def working_scales(self, u) -> tuple:
@@ -88,7 +95,7 @@ class Problem:
         scales = self.family.scales(theta)
         if self.identity:
             return scales
-        return tuple(scales[i] / abs(t.jac(theta[i])) for i, t in zip(self.free, self.transforms))
+        return tuple(scales[i] / abs(_jac(t, theta[i])) for i, t in zip(self.free, self.transforms))
 
     # -- curvature in working coordinates ----------------------------------------
     def hessian(self, u) -> np.ndarray:
@@ -102,8 +109,9 @@ class Problem:
             h = h[np.ix_(self.free, self.free)]
         j = self.jacobian(theta)
         _, g = self.family.value_and_grad(theta, self.stats)
-        curv = np.array([g[i] * t.jac2(theta[i]) for i, t in zip(self.free, self.transforms)])
-        return h * np.outer(j, j) + np.diag(curv)
+        with np.errstate(over="ignore", invalid="ignore"):  # far out: inf or nan, judged by the caller
+            curv = np.array([g[i] * t.jac2(theta[i]) for i, t in zip(self.free, self.transforms)])
+            return h * np.outer(j, j) + np.diag(curv)
 
     def fisher(self, u) -> np.ndarray:
         """Fisher information of one observation with respect to u."""
@@ -115,7 +123,8 @@ class Problem:
         if self.fixed:
             f = f[np.ix_(self.free, self.free)]
         j = self.jacobian(theta)
-        return f * np.outer(j, j)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return f * np.outer(j, j)
 
     def labels(self) -> tuple[str, ...]:
         names = self.family.param_names

@@ -99,8 +99,10 @@ def _radius(m: np.ndarray) -> float:
 def bound_for(method: str, hess: np.ndarray, info: np.ndarray | None = None, n_inner: int = 1) -> float:
     """Largest stable gamma of ``method`` at a point with Hessian ``hess``; 0 when the
     point is not a maximum (some eigenvalue of H is >= 0)."""
+    if not np.all(np.isfinite(hess)):
+        return 0.0
     eig = np.linalg.eigvalsh(hess)
-    if not np.all(np.isfinite(eig)) or eig.max() >= 0.0:
+    if eig.max() >= 0.0:
         return 0.0
     if method == "gradient":
         return 2.0 / float(-eig.min())

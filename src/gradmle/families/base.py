@@ -61,8 +61,8 @@ class Sample:
         """``compute(theta)``, remembered for the last theta asked."""
         theta = tuple(theta)
         if self.cache.get("theta") != theta:
-            self.cache["theta"] = theta
-            self.cache["value"] = compute(theta)
+            value = compute(theta)  # (stored after: a computation that raised leaves no entry)
+            self.cache["theta"], self.cache["value"] = theta, value
         return self.cache["value"]
 
     def total(self, fn) -> np.ndarray:

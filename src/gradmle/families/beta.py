@@ -16,7 +16,6 @@ from scipy.special import betaln, digamma, polygamma
 
 from ..stats import merge, moments
 from .base import Family, chunked
-from .poisson import finite, nonvanishing
 
 NAN2 = (math.nan, math.nan)
 
@@ -94,10 +93,8 @@ class Beta(Family):
         if not (a > 0.0 and b > 0.0):  # also: scipy's trigamma can hang at large negative a
             return np.full((2, 2), math.nan)
         tab = float(polygamma(1, a + b))
-        return finite([[float(polygamma(1, a)) - tab, -tab], [-tab, float(polygamma(1, b)) - tab]])
+        return np.array([[float(polygamma(1, a)) - tab, -tab], [-tab, float(polygamma(1, b)) - tab]])
 
-    def parametrizations(self) -> dict:
-        return nonvanishing(super().parametrizations())
 
     def frame(self, stats: BetaStats):
         a0, b0 = self.initial(stats)

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.special import digamma, gammaln, nbdtrik, polygamma
 
 from .base import Family, Sample
-from .poisson import check_counts, finite, nonvanishing
+from .poisson import check_counts
 
 NAN2 = (math.nan, math.nan)
 #: Stirling's series from here on (5 terms: the first omitted one is below 1e-17).
@@ -194,17 +194,13 @@ class NegativeBinomial(Family):
         n, p = theta
         c = self._sums(stats, n)[2]
         m = stats.extra["mean"]
-        return finite([[-c, 1.0 / p], [1.0 / p, -n / p / p - m / ((1.0 - p) * (1.0 - p))]])
+        return np.array([[-c, 1.0 / p], [1.0 / p, -n / p / p - m / ((1.0 - p) * (1.0 - p))]])
 
     def fisher(self, theta) -> np.ndarray:
         n, p = theta
         if not (n > 0.0 and 0.0 < p < 1.0 and math.isfinite(n)):
             return np.full((2, 2), math.nan)
-        return finite([[_info_nn(n, p), -1.0 / p], [-1.0 / p, n / p / p / (1.0 - p)]])
-
-    def parametrizations(self) -> dict:
-        # Towards the Poisson limit a scoring step can take logit(p) past 37: p rounds to 1.
-        return nonvanishing(super().parametrizations())
+        return np.array([[_info_nn(n, p), -1.0 / p], [-1.0 / p, n / p / p / (1.0 - p)]])
 
     def frame(self, stats: Counts):
         m, v = stats.extra["mean"], stats.extra["var"]

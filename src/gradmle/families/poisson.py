@@ -15,29 +15,11 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import gammaln
 
-from ..parametrize import IDENTITY
 from .base import Family, chunked
 
 NAN1 = (math.nan,)
 #: Above 2**53 float64 no longer holds every whole number.
 MAX_COUNT = 2.0**53
-
-
-def nonvanishing(parametrizations: dict) -> dict:
-    """The same transforms with a Jacobian that never returns 0. Problem.grad_natural
-    and working_scales divide by it, and it is 0 where exp(u) underflows to 0 or
-    expit(u) rounds to 1 (a wild trial step): the run then ends with the driver's
-    verdict ("diverged") instead of a ZeroDivisionError."""
-    return {k: tuple(t if t is IDENTITY else t._replace(jac=lambda v, f=t.jac: f(v) or 5e-324) for t in ts)
-            for k, ts in parametrizations.items()}
-
-
-def finite(matrix) -> np.ndarray:
-    """The matrix with overflowed entries as nan: Problem multiplies it by Jacobians
-    that may have underflowed to 0, and inf * 0 would warn where nan * 0 does not."""
-    m = np.asarray(matrix, dtype=float)
-    m[~np.isfinite(m)] = math.nan
-    return m
 
 
 def check_counts(name: str, largest: float) -> None:
@@ -121,19 +103,17 @@ class Poisson(Family):
 
     def hessian(self, theta, stats: PoissonStats) -> np.ndarray:
         (mu,) = theta
-        return finite([[-stats.mean / mu / mu]])
+        return np.array([[-stats.mean / mu / mu]])
 
     def fisher(self, theta) -> np.ndarray:
         mu = theta[0]
-        return finite([[1.0 / mu if mu else math.inf]])
+        return np.array([[1.0 / mu if mu else math.inf]])
 
     def scales(self, theta):
         # sqrt(mu) directly: the driver asks at every point, also outside mu > 0.
         mu = abs(theta[0])
         return (math.sqrt(mu) if mu > 0.0 else 1e-300,)
 
-    def parametrizations(self) -> dict:
-        return nonvanishing(super().parametrizations())
 
     def frame(self, stats: PoissonStats):
         return (0.0,), (1e6 * stats.mean,)
