@@ -21,6 +21,7 @@ from .data import as_sample, check_finite
 from .driver import Monitor, drive
 from .optimizers.base import State
 from .families import Family, get_family
+from .families.base import StatisticsOverflow
 from .parametrize import IDENTITY
 from .problem import Problem
 from .result import FitResult, relative_error
@@ -132,8 +133,22 @@ def fit(
 
 def fit_array(fam: Family, data, options: dict) -> FitResult:
     """Fit an in-memory sample with options from :func:`check_options`."""
-    x, scale = prepare_array(fam, data, options)
-    stats = fam.reduce(x)
+    if fam.checks_finite and options["nonfinite"] == "raise":
+        # The family's one pass detects bad values itself (see Family.checks_finite):
+        # no separate pass over the data unless its sums overflow.
+        x = shift(as_sample(data, finite=False), options)
+        try:
+            stats, scale = fam.reduce(x), 1.0
+            size = fam.magnitude(stats)
+            extreme = not RESCALE_OUTSIDE[0] < size < RESCALE_OUTSIDE[1]
+        except StatisticsOverflow:
+            extreme = True
+        if extreme:
+            x, scale = prepare_array(fam, x, dict(options, loc=0.0))
+            stats = fam.reduce(x)
+    else:
+        x, scale = prepare_array(fam, data, options)
+        stats = fam.reduce(x)
     result = fit_reduced(fam, stats, x.shape[0], rescale_options(fam, options, scale))
     result.passes = 1 + getattr(stats, "passes", 0)
     return unscale(result, fam, scale)

@@ -35,6 +35,10 @@ CONSTRAINTS = ("real", "positive", "unit_interval")
 SUPPORTS = ("real", "positive", "nonnegative", "unit_interval", "counts")
 
 
+class StatisticsOverflow(ValueError):
+    """The data are finite but their sums overflow float64: fit them rescaled."""
+
+
 class Sample:
     """The data, kept for families without sufficient statistics (each evaluation is
     a pass), with a one-entry cache: the objective stores what one pass computed at
@@ -179,13 +183,18 @@ class Family:
                 f"(values must be {rule}); the first is {float(x[i])!r} at index {i}"
             )
 
+    def magnitude(self, stats: Any) -> float:
+        """A typical size of the data, from the statistics (families that check
+        their own data, see ``checks_finite``, use it to decide on rescaling)."""
+        return 1.0
+
     def refuse_nonfinite(self, x: np.ndarray) -> None:
         """Called when the reduction came out non-finite: name the culprit."""
         from ..data import check_finite
 
         check_finite(x)
         self.check_support(x)
-        raise ValueError(
+        raise StatisticsOverflow(
             f"the {self.name} family's statistics of these data overflow float64 "
             f"(values from {float(x.min())!r} to {float(x.max())!r}); rescale the data"
         )

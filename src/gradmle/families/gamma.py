@@ -91,6 +91,9 @@ class Gamma(Family):
             )
         return stats
 
+    def magnitude(self, stats: GammaStats) -> float:
+        return math.exp(stats.mean_log)  # the geometric mean: the middle of the logarithms
+
     def initial(self, stats: GammaStats):
         # Minka's closed-form approximation of the shape MLE (within ~1.5%).
         s = stats.gap
