@@ -18,15 +18,15 @@ import math
 
 import numpy as np
 
-from .base import State, Stepper, backtrack, solve, start, trust
+from .base import MAX_MOVE, State, Stepper, backtrack, solve, start
 
 
-def _movable(problem, state: State) -> list[int]:
+def _movable(problem, state: State, scales=None) -> list[int]:
     """The coordinates that can still move: those whose distance to the optimum (to
     first order, |g| s^2 with s the coordinate's statistical scale) exceeds the spacing
     of floats there. A location of 1e12 with a spread of 1e-3 is such a stuck
     coordinate; left in the system, its rounding would drag the others off course."""
-    scales = problem.working_scales(state.u)
+    scales = problem.working_scales(state.u) if scales is None else scales
     return [i for i, (u, g, s) in enumerate(zip(state.u, state.grad, scales)) if abs(g) * s * s > 2.0 * math.ulp(u)]
 
 
@@ -67,12 +67,13 @@ def fisher(step: float = 1.0) -> Stepper:
 
 def newton(step: float = 1.0) -> Stepper:
     def update(state: State, problem) -> State:
-        idx = _movable(problem, state)
+        scales = problem.working_scales(state.u)
+        idx = _movable(problem, state, scales)
         if not idx:  # every coordinate is at the resolution of float64: nothing to do
             return state._replace(path=(), stalled=True)
         d = _solve_on(-problem.hessian(state.u), state.grad, idx)
         kind = "newton"
-        caps = trust(problem, state.u)
+        caps = tuple(MAX_MOVE * s for s in scales)
         if d is not None and any(abs(step * di) > cap for di, cap in zip(d, caps)):
             d = None  # far from the optimum the quadratic model is not to be trusted
         if d is None:
