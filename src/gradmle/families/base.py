@@ -121,8 +121,14 @@ class Family:
     def reduce(self, x: np.ndarray) -> Any:
         """One pass over the validated sample; returns what the objective needs.
         Raises ValueError (via ``check_support``) for data outside the support and
-        for data from which the MLE does not exist (e.g. all values equal)."""
-        raise NotImplementedError
+        for data from which the MLE does not exist (e.g. all values equal).
+
+        The default, for families with sufficient statistics: the partials of
+        cache-sized chunks, combined pairwise, then ``finish``."""
+        from ..stats import tree
+
+        self.check_support(x)
+        return self.finish(tree([self.partial(c, buf) for c, buf in chunked(x)], self.combine))
 
     # -- data in pieces (files, iterables, Dask): see gradmle.streaming -------
     # A family with sufficient statistics reduces each chunk to a small ``partial``,
@@ -131,7 +137,8 @@ class Family:
     # frame), ``chunk_sums`` (the sums one evaluation needs, from one chunk) and
     # ``assemble`` (value, gradient and Hessian from the summed sums).
 
-    def partial(self, chunk: np.ndarray) -> Any:
+    def partial(self, chunk: np.ndarray, buf: np.ndarray | None = None) -> Any:
+        """The statistics of one chunk (``buf``: scratch space of the chunk's size)."""
         raise NotImplementedError
 
     def combine(self, a: Any, b: Any) -> Any:

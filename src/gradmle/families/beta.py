@@ -15,7 +15,7 @@ import numpy as np
 from scipy.special import betaln, digamma, polygamma
 
 from ..stats import merge, moments
-from .base import Family, chunked
+from .base import Family
 
 NAN2 = (math.nan, math.nan)
 
@@ -38,14 +38,6 @@ class Beta(Family):
     scipy_name = "beta"
     shiftable = False
 
-    def reduce(self, x: np.ndarray) -> BetaStats:
-        """Sums of log x and log(1 - x), and the moments of x, in one chunked pass."""
-        self.check_support(x)
-        p = None
-        for c, buf in chunked(x):
-            q = self.partial(c, buf)
-            p = q if p is None else self.combine(p, q)
-        return self.finish(p)
 
     def partial(self, chunk, buf=None):
         if not chunk.size:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import gammaln
 
-from .base import Family, chunked
+from .base import Family
 
 NAN1 = (math.nan,)
 #: Above 2**53 float64 no longer holds every whole number.
@@ -47,14 +47,6 @@ class Poisson(Family):
     scipy_name = "poisson"
     shiftable = False
 
-    def reduce(self, x: np.ndarray) -> PoissonStats:
-        """Sums of x and of log(x!), min and max in one chunked pass."""
-        self.check_support(x)
-        p = None
-        for c, buf in chunked(x):
-            q = self.partial(c, buf)
-            p = q if p is None else self.combine(p, q)
-        return self.finish(p)
 
     def partial(self, chunk, buf=None):
         if not chunk.size:
