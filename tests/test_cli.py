@@ -168,6 +168,20 @@ def test_bad_input_exits_2_with_one_line_and_leaves_files_alone(tmp_path, conten
     assert sorted(x.name for x in tmp_path.iterdir()) == sorted(["trace.csv"] + (["d.csv"] if content is not None else []))
 
 
+def test_outputs_get_the_usual_permissions_and_never_replace_the_input(files, tmp_path):
+    import os
+    import stat
+
+    png = tmp_path / "fit.png"
+    p = run("fit", files["npy"], "--plot", png)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(png.stat().st_mode) == 0o666 & ~umask
+    before = files["npy"].read_bytes()
+    one_line_error(run("sweep", files["npy"], "--out", files["npy"]))
+    assert files["npy"].read_bytes() == before
+
+
 def test_bad_usage_is_one_line_too():
     one_line_error(run("fit"))
     one_line_error(run("fit", "x.csv", "--bogus"))

@@ -52,11 +52,6 @@ def test_chunked_fits_equal_in_memory_fits(family):
     run()
 
 
-def test_a_family_that_needs_the_whole_sample_says_so():
-    with pytest.raises(ValueError, match="laplace family cannot be fitted to data in pieces"):
-        gradmle.fit([DATA["logistic"][:100], DATA["logistic"][100:]], family="laplace")
-
-
 def test_passes_are_reported():
     x = DATA["normal"]
     assert gradmle.fit(x).passes == 1
@@ -163,3 +158,39 @@ def test_dask_array_on_a_local_cluster_with_two_processes():
             r = gradmle.fit(da.from_array(x, chunks=700), family=family)
             _close(r, gradmle.fit(x, family=family))
             assert r.source == "dask array"
+
+
+def test_generators_keep_loc_and_dropping():
+    x = RNG.gamma(2, 1.5, 3000) + 10
+    ref = gradmle.fit(x, family="weibull", fixed={"loc": 9.5}, tol=1e-14)
+    r = gradmle.fit((x[i : i + 700] for i in range(0, 3000, 700)), family="weibull", fixed={"loc": 9.5}, tol=1e-14)
+    _close(r, ref)
+    xn = x.copy()
+    xn[[5, 1500]] = [np.nan, np.inf]
+    r = gradmle.fit((c for c in [xn[:1000], xn[1000:]]), family="student_t", nonfinite="drop", tol=1e-14)
+    _close(r, gradmle.fit(xn, family="student_t", nonfinite="drop", tol=1e-14))
+    assert r.options["dropped"] == 2
+
+
+def test_student_t_boundary_from_pieces_gives_the_normal_limit():
+    y = RNG.normal(1, 2, 5000)
+    r = gradmle.fit([y[:2000], y[2000:]], family="student_t")
+    assert r.status == "boundary" and r.limit_fit.family == "normal"
+    assert math.isclose(r.limit_fit.params["mu"], y.mean(), rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200])
+@pytest.mark.parametrize("family", ["normal", "gamma", "weibull", "student_t", "logistic"])
+def test_pieces_of_extreme_magnitude_are_rescaled(family, scale):
+    z = np.random.default_rng(1).gamma(3, 1, 400) * scale
+    _close(gradmle.fit([z[:100], z[100:]], family=family, tol=1e-14), gradmle.fit(z, family=family, tol=1e-14))
+
+
+def test_two_column_chunks_are_refused_and_laplace_is_loaded():
+    two = RNG.normal(size=(200, 2))
+    with pytest.raises(ValueError, match="chunks must be 1-D"):
+        gradmle.fit([two[:100], two[100:]])
+    x = RNG.gamma(2, 1.5, 3000)
+    r = gradmle.fit([x[:1000], x[1000:]], family="laplace")
+    assert "loaded into memory" in r.message
+    _close(r, gradmle.fit(x, family="laplace"))

@@ -47,7 +47,8 @@ def _column(text):
     return None if text is None else text
 
 
-def _check_output(path, what: str) -> None:
+def _check_output(path, what: str, source=None) -> None:
+    """Refuse, before any work, an output path that cannot or must not be written."""
     if path is None:
         return
     folder = Path(path).parent
@@ -55,6 +56,8 @@ def _check_output(path, what: str) -> None:
         raise UsageError(f"{what} {path}: the folder {folder} does not exist")
     if Path(path).is_dir():
         raise UsageError(f"{what} {path}: is a directory")
+    if source not in (None, "-") and Path(path).resolve() == Path(source).resolve():
+        raise UsageError(f"{path} is the input file: gradmle never writes over its input")
 
 
 def _fit_options(a) -> dict:
@@ -78,13 +81,10 @@ def cmd_fit(a) -> int:
     from .io import atomic_write, read_column
     from .progress import Progress
 
-    _check_output(a.trace_out, "--trace-out")
-    _check_output(a.plot, "--plot")
+    _check_output(a.trace_out, "--trace-out", a.file)
+    _check_output(a.plot, "--plot", a.file)
     if a.dask and a.scheduler:
         raise UsageError("--dask starts a local cluster and --scheduler connects to one: give one of them")
-    for out in (a.trace_out, a.plot):
-        if out and a.file != "-" and Path(out).resolve() == Path(a.file).resolve():
-            raise UsageError(f"{out} is the input file: gradmle never writes over its input")
     kw = _fit_options(a)
     fam = get_family(kw.pop("family"))
     opts = check_options(fam, kw["method"], kw.get("step"), kw.get("init"), kw["max_iter"], kw["tol"],
@@ -154,18 +154,18 @@ def _fit_file(a, fam, opts):
 def cmd_demo(a) -> int:
     from .demo import N, STEP, demo_runs, demo_table
 
+    out = Path(a.out) if a.out else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise UsageError(f"--out {a.out}: exists and is not a directory")
     print(
         f"The classic question: fit N(mu, sigma) to {N:,} draws of N(2, 1) (seed 0) by gradient\n"
         f"schemes with step gamma = {STEP}, from mu0 = -1; 100 iterations (coordinate: 10 x 10).\n"
     )
     runs = demo_runs()
     print(demo_table(runs))
-    if a.out:
+    if out is not None:
         from .demo import demo_pictures
 
-        out = Path(a.out)
-        if out.exists() and not out.is_dir():
-            raise UsageError(f"--out {a.out}: exists and is not a directory")
         out.mkdir(parents=True, exist_ok=True)
         paths = demo_pictures(runs, out, quiet=a.quiet)
         print("\npictures: " + ", ".join(str(p) for p in paths))
@@ -177,7 +177,12 @@ def cmd_sweep(a) -> int:
     from .progress import Progress
     from .sweep import OUTCOMES, sweep
 
-    _check_output(a.out, "--out")
+    _check_output(a.out, "--out", a.file)
+    if a.method not in ("gradient", "sequential", "coordinate", "fisher"):
+        raise UsageError(f"--method {a.method}: a stability map is for the fixed-step methods "
+                         "(gradient, sequential, coordinate, fisher)")
+    if a.n_inner is not None and a.method != "coordinate":
+        raise UsageError(f"--n-inner applies only to --method coordinate, not {a.method}")
     x = read_column(a.file, a.column)
     with Progress(f"sweeping {a.method}", a.quiet) as bar:
         m = sweep(x, method=a.method, parametrization=a.parametrization, mu0=a.mu0, max_iter=a.max_iter,

@@ -44,14 +44,15 @@ def small(theta, grad, prev, scales, tol) -> tuple[bool, bool]:
 class Monitor:
     """Records every point an optimizer visits and decides when the run ends."""
 
-    def __init__(self, problem: Problem, tol: float, memoryless: bool = False, leash: int = 1):
+    def __init__(self, problem: Problem, tol: float, memoryless: bool = False, leash: int = 1, reach: float = 1.0):
         self.problem = problem
         self.tol = tol
         self.memoryless = memoryless
         self.leash = leash
         self.away = 0  # iterations in a row spent far out and moving further away
         fam = problem.family
-        self.centers, self.limits = fam.frame(problem.stats)
+        self.centers, limits = fam.frame(problem.stats)
+        self.limits = tuple(reach * lim for lim in limits)
         # A point strictly inside this box needs no closer look (the fast path).
         self.box = [
             (max(c - lim, 0.0) if con != "real" else c - lim, min(c + lim, 1.0) if con == "unit_interval" else c + lim)
@@ -210,7 +211,7 @@ PROGRESS_EVERY = 4096
 def drive(problem: Problem, stepper: Stepper, u0: tuple, max_iter: int, tol: float, progress=None) -> dict:
     """Run ``stepper`` from ``u0`` until it converges, diverges, stalls or hits max_iter.
     ``progress(done, total)``, if given, is called every few thousand iterations."""
-    monitor = Monitor(problem, tol, stepper.memoryless, stepper.leash)
+    monitor = Monitor(problem, tol, stepper.memoryless, stepper.leash, stepper.reach)
     state = stepper.init(u0, problem)
     outcome = monitor.begin(state)
     if outcome:

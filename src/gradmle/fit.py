@@ -174,16 +174,20 @@ def prepare_array(fam: Family, data, options: dict):
         else:
             check_finite(x)
     x = shift(x, options)
-    lo, hi = lo - options.get("loc", 0.0), hi - options.get("loc", 0.0)
+    scale = data_scale(fam, lo - options.get("loc", 0.0), hi - options.get("loc", 0.0))
+    return (x, 1.0) if scale == 1.0 else (x / scale, scale)
+
+
+def data_scale(fam: Family, lo: float, hi: float) -> float:
+    """The power of two the data (smallest lo, largest hi) are divided by, or 1."""
     big = max(abs(lo), abs(hi))
     if fam.support == "positive" and lo > 0.0:
         # Centre the logarithms instead: dividing 1e-300 and 1e300 by the largest value
         # would turn the first into 0, outside the support.
         big = math.sqrt(lo) * math.sqrt(hi)
-    if fam.scale_power is None or big == 0.0 or RESCALE_OUTSIDE[0] < big < RESCALE_OUTSIDE[1]:
-        return x, 1.0
-    scale = math.ldexp(1.0, math.frexp(big)[1] - 1)  # big / scale in [1, 2)
-    return x / scale, scale
+    if fam.scale_power is None or not math.isfinite(big) or big == 0.0 or RESCALE_OUTSIDE[0] < big < RESCALE_OUTSIDE[1]:
+        return 1.0
+    return math.ldexp(1.0, math.frexp(big)[1] - 1)  # big / scale in [1, 2)
 
 
 #: Steps with units: gradient-type steps scale like theta^2, Adam's like theta.
@@ -228,6 +232,8 @@ def unscale(result: FitResult, fam: Family, scale: float) -> FitResult:
         result.message += f" ({options_note} NaN or infinite value(s) were dropped before fitting)"
     if scale == 1.0:
         return result
+    if result.limit_fit is not None:
+        result.limit_fit = unscale(result.limit_fit, result.limit_fit._context[0], scale)
     pw = dict(zip(fam.param_names, fam.scale_power))
     factor = {k: scale ** pw[k] for k in fam.param_names}
     result.params = {k: v * factor[k] for k, v in result.params.items()}
@@ -247,33 +253,49 @@ def unscale(result: FitResult, fam: Family, scale: float) -> FitResult:
     return result
 
 
-def _prep(drop: bool, loc: float, chunk: np.ndarray) -> np.ndarray:
-    """What every chunk of data in pieces goes through: drop NaN/inf, subtract loc."""
+def _prep(drop: bool, loc: float, scale: float, chunk: np.ndarray) -> np.ndarray:
+    """What every chunk of data in pieces goes through: drop NaN/inf, subtract loc,
+    divide by the power of two the fit is made in."""
     if drop:
         chunk = chunk[np.isfinite(chunk)]
-    return chunk - loc if loc else chunk
+    if loc:
+        chunk = chunk - loc
+    return chunk / scale if scale != 1.0 else chunk
 
 
 def fit_source(fam: Family, source, options: dict, progress=None) -> FitResult:
     """Fit data that arrive in pieces (a file, an iterable of chunks, a Dask array)."""
-    from .streaming import reduce_source
+    from .streaming import NeedsRescale, reduce_source
 
-    drop, loc = options.get("nonfinite") == "drop", options.get("loc", 0.0)
+    if not fam.streamable:  # (Laplace needs its median): the whole sample in memory
+        result = fit_array(fam, source.to_array(), options)
+        result.passes, result.source = source.passes, source.name
+        result.message += f" [the {fam.name} family needs the whole sample: the data were loaded into memory]"
+        return result
+    if not source.reiterable and not fam.sufficient:
+        source = source.kept()
+    drop, loc, scale = options.get("nonfinite") == "drop", options.get("loc", 0.0), 1.0
     if drop or loc:
-        source.prep = functools.partial(_prep, drop, loc)
-    stats = reduce_source(fam, source, progress)
+        source.prep = functools.partial(_prep, drop, loc, 1.0)
+    try:
+        stats = reduce_source(fam, source, progress)
+    except NeedsRescale as need:
+        if not source.reiterable:
+            raise ValueError(f"{source.name}: values of magnitude near {need.scale:.3g} must be read again in "
+                             "rescaled units, and an iterator can be read only once: pass a list or a file") from None
+        scale = need.scale
+        source.prep = functools.partial(_prep, drop, loc, scale)
+        stats = reduce_source(fam, source, progress, rescale=False)
     source = getattr(stats, "source", None) or source
-    result = fit_reduced(fam, stats, stats.n, options)
+    result = fit_reduced(fam, stats, stats.n, rescale_options(fam, options, scale))
     result.passes = source.passes
     result.source = source.name
     if drop:
-        raw = source.array.size if hasattr(source, "array") else source.raw
-        result.options["dropped"] = raw - stats.n
-        result.message += f" ({raw - stats.n} NaN or infinite value(s) were dropped before fitting)"
+        result.options["dropped"] = (source.array.size if hasattr(source, "array") else source.raw) - stats.n
     if not fam.sufficient:
         result.message += (f" [{source.passes} passes over the data: the {fam.name} family has no sufficient "
                            f"statistics, so each new point costs one pass; {options['run']} needs the fewest]")
-    return result
+    return unscale(result, fam, scale)
 
 
 def shift(x, options: dict):
@@ -366,7 +388,7 @@ def fit_reduced(fam: Family, stats, n: int, options: dict) -> FitResult:
     if run == "closed_form":  # in natural coordinates: no round trip through exp and log
         out = _closed_form_run(Problem(fam, stats, (IDENTITY,) * len(fam.param_names), options["fixed"]))
     elif run == "lbfgs":
-        monitor = Monitor(problem, options["tol"], leash=3)
+        monitor = Monitor(problem, options["tol"], leash=3, reach=opt.base.REACH)
         status, message, nit = opt.run_lbfgs(problem, problem.working(theta0), monitor, options["max_iter"])
         out = monitor.finish(status, message, nit)
     else:

@@ -234,6 +234,14 @@ def atomic_write(path, mode: str = "w"):
     try:
         with os.fdopen(fd, mode) as fh:
             yield fh
+        # mkstemp makes the file private (0600): give it the mode a new file would
+        # have (or keep the mode of the file it replaces).
+        try:
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -44,7 +44,10 @@ class Source:
         self.passes += 1
         offset, self.raw = 0, 0
         for c in self._chunks():
-            c = np.asarray(c, dtype=np.float64).ravel()
+            c = np.asarray(c, dtype=np.float64)
+            if c.ndim > 1 and c.size != max(c.shape):
+                raise DataError(f"{self.name}: a chunk of shape {c.shape}: chunks must be 1-D (one column)")
+            c = c.ravel()
             self.raw += c.size
             if self.prep is not None:
                 c = self.prep(c)
@@ -89,6 +92,15 @@ class IterableSource(Source):
         self.items = chunks
         self.reiterable = isinstance(chunks, (list, tuple))
         self.name = "iterable of chunks"
+
+    def kept(self) -> "IterableSource":
+        """The chunks of a one-shot iterator kept in memory, for a family that needs
+        a pass per evaluation (they were in memory as they were produced anyway).
+        Reading the iterator and the first pass over the kept chunks are one pass."""
+        kept = IterableSource([np.asarray(c, dtype=np.float64) for c in self.items])
+        kept.name = self.name + " (kept in memory: the family needs several passes)"
+        kept.prep = self.prep
+        return kept
 
     def _chunks(self):
         if not self.reiterable and self.passes > 1:

@@ -28,13 +28,16 @@ __all__ = ["reduce_source", "tree"]
 
 def _scan(fam: Family, chunk: np.ndarray, offset: int) -> dict:
     """Counts of non-finite values and of values outside the support, with the first."""
-    out = {"n": chunk.size, "nonfinite": 0, "outside": 0, "first_nonfinite": None, "first_outside": None}
+    out = {"n": chunk.size, "nonfinite": 0, "outside": 0, "first_nonfinite": None, "first_outside": None,
+           "lo": math.inf, "hi": -math.inf}
     bad = ~np.isfinite(chunk)
     k = int(np.count_nonzero(bad))
     if k:
         i = int(np.flatnonzero(bad)[0])
         out.update(nonfinite=k, first_nonfinite=(offset + i, float(chunk[i])))
         chunk = chunk[~bad]
+    if chunk.size:
+        out.update(lo=float(chunk.min()), hi=float(chunk.max()))
     try:
         fam.check_support(chunk)
     except ValueError:
@@ -55,6 +58,7 @@ def _scan(fam: Family, chunk: np.ndarray, offset: int) -> dict:
 
 def _merge_scans(a: dict, b: dict) -> dict:
     out = {k: a[k] + b[k] for k in ("n", "nonfinite", "outside")}
+    out.update(lo=min(a["lo"], b["lo"]), hi=max(a["hi"], b["hi"]))
     for key in ("first_nonfinite", "first_outside"):
         out[key] = a[key] if a[key] is not None else b[key]
     return out
@@ -64,6 +68,8 @@ def _refuse(fam: Family, source: Source, scan: dict) -> None:
     n = scan["n"]
     if n == 0:
         raise ValueError(f"{source.name}: no values (empty data)")
+    if not fam.streamable:
+        return
     if n < 2:
         raise ValueError(f"{source.name}: only 1 value: at least 2 are needed")
     where = getattr(source, "line_of", None)
@@ -109,34 +115,39 @@ def _moments_partial(chunk: np.ndarray, logs: bool) -> dict:
     return out
 
 
-def reduce_source(fam: Family, source: Source, progress=None):
-    """One pass over ``source``: the family's statistics (a Sample for families that
-    evaluate by passes)."""
-    if not fam.streamable:
-        raise ValueError(
-            f"the {fam.name} family cannot be fitted to data in pieces yet; load the data into an array"
-        )
-    source.progress = progress
-    if not source.reiterable and not fam.sufficient:
-        # An iterator can be read once, and this family needs a pass per evaluation:
-        # keep its chunks (they were in memory as they were produced anyway).
-        from .source import IterableSource
+class NeedsRescale(Exception):
+    """The first pass found values of a magnitude that must be fitted rescaled."""
 
-        # (Reading the iterator and the first pass over the kept chunks are one pass.)
-        kept = IterableSource([np.asarray(c, dtype=np.float64) for c in source.items])
-        kept.name = source.name + " (kept in memory: the family needs several passes)"
-        source = kept
-    if isinstance(source, DaskSource):
-        scan, partial = _dask_first_pass(fam, source)
-    else:
-        scans, partials = [], []
-        for offset, chunk in source.chunks():
-            scan, part = _first_pass_partial(fam, chunk, offset)
-            scans.append(scan)
-            partials.append(part)
-        scan = tree(scans, _merge_scans) or {"n": 0, "nonfinite": 0, "outside": 0}
-        partial = tree(partials, fam.combine if fam.sufficient else _merge_moments) if scan["n"] else None
+    def __init__(self, scale: float):
+        super().__init__(scale)
+        self.scale = scale
+
+
+def reduce_source(fam: Family, source: Source, progress=None, rescale: bool = True):
+    """One pass over ``source``: the family's statistics (a Sample for families that
+    evaluate by passes). Raises NeedsRescale when the values are so large or small that
+    the family must see them divided by a power of two (see fit.data_scale)."""
+    source.progress = progress
+    # Values of extreme magnitude may overflow these statistics: then they are redone
+    # rescaled, so numpy need not warn about this pass.
+    with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
+        if isinstance(source, DaskSource):
+            scan, partial = _dask_first_pass(fam, source)
+        else:
+            scans, partials = [], []
+            for offset, chunk in source.chunks():
+                scan, part = _first_pass_partial(fam, chunk, offset)
+                scans.append(scan)
+                partials.append(part)
+            scan = tree(scans, _merge_scans) or {"n": 0, "nonfinite": 0, "outside": 0}
+            partial = tree(partials, fam.combine if fam.sufficient else _merge_moments) if scan["n"] else None
     _refuse(fam, source, scan)
+    if rescale:
+        from .fit import data_scale
+
+        scale = data_scale(fam, scan["lo"], scan["hi"])
+        if scale != 1.0:
+            raise NeedsRescale(scale)
     if fam.sufficient:
         return fam.finish(partial)
     return _stream_sample(fam, source, partial, scan["n"])
@@ -151,9 +162,10 @@ def _merge_moments(a: dict, b: dict) -> dict:
     na, nb = ma.n, mb.n
     n = na + nb
     delta = mb.mean - ma.mean
-    m3 = a["m3"] + b["m3"] + delta**3 * na * nb * (na - nb) / n**2 + 3 * delta * (na * mb.m2 - nb * ma.m2) / n
-    m4 = (a["m4"] + b["m4"] + delta**4 * na * nb * (na * na - na * nb + nb * nb) / n**3
-          + 6 * delta**2 * (na * na * mb.m2 + nb * nb * ma.m2) / n**2 + 4 * delta * (na * b["m3"] - nb * a["m3"]) / n)
+    d2 = delta * delta  # (products, not **: on data to be rescaled they may overflow to inf)
+    m3 = a["m3"] + b["m3"] + d2 * delta * na * nb * (na - nb) / (n * n) + 3 * delta * (na * mb.m2 - nb * ma.m2) / n
+    m4 = (a["m4"] + b["m4"] + d2 * d2 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n)
+          + 6 * d2 * (na * na * mb.m2 + nb * nb * ma.m2) / (n * n) + 4 * delta * (na * b["m3"] - nb * a["m3"]) / n)
     out = {"m": merge(ma, mb), "m3": m3, "m4": m4, "min": min(a["min"], b["min"]), "max": max(a["max"], b["max"])}
     if "lm" in a:
         out["lm"] = merge(a["lm"], b["lm"])

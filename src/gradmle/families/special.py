@@ -40,7 +40,7 @@ def lgamma_half(x: float) -> float:
 def digamma_half(x: float) -> float:
     """digamma(x + 1/2) - digamma(x) - 1/(2x) (the leading term removed: it cancels)."""
     if x < STIRLING_FROM:
-        return float(digamma(x + 0.5) - digamma(x)) - 0.5 / x
+        return float(digamma(x + 0.5) - digamma(x)) - 0.5 / x  # (x > 0: no zero division)
     lu = math.log1p(0.5 / x)
     total = _log1p_minus(0.5 / x) + 0.25 / (x * (x + 0.5))
     for k, b in enumerate(_B, start=1):
@@ -51,9 +51,10 @@ def digamma_half(x: float) -> float:
 def trigamma_half(x: float) -> float:
     """trigamma(x) - trigamma(x + 1/2) - 1/(2x^2) (the leading term removed)."""
     if x < STIRLING_FROM:
-        return float(polygamma(1, x) - polygamma(1, x + 0.5)) - 0.5 / (x * x)
+        # 0.5 / x / x, not / (x * x): x * x may underflow to 0 for a df near 0.
+        return float(polygamma(1, x) - polygamma(1, x + 0.5)) - 0.5 / x / x
     lu = math.log1p(0.5 / x)
-    total = 0.25 / (x * (x + 0.5) ** 2)
+    total = 0.25 / x / (x + 0.5) / (x + 0.5)  # (products: ** would raise on overflow)
     for k, b in enumerate(_B, start=1):
         total -= b * x ** (-2 * k - 1) * math.expm1(-(2 * k + 1) * lu)
     return total

@@ -89,24 +89,25 @@ class StudentT(PassFamily):
         dnu = 0.5 * digamma_half(nu / 2) - 0.5 * s_logw + 0.5 * (nu + 1) / nu * s_rw
         dmu = (nu + 1) / nu * s_zw / sig
         dsig = (-1.0 + (nu + 1) * s_rw) / sig
-        h_mumu = -(nu + 1) / (nu * sig * sig) * (s_w2 - s_rw2)
-        h_musig = -2.0 * (nu + 1) / (nu * sig * sig) * s_zw2
-        h_sigsig = (1.0 - (nu + 1) * (s_rw + 2.0 * s_rw2)) / (sig * sig)
-        h_nunu = -0.25 * trigamma_half(nu / 2) + (0.5 * (nu + 1) * s_r2w2 - s_rw) / (nu * nu)
+        h_mumu = -(nu + 1) / nu / sig / sig * (s_w2 - s_rw2)
+        h_musig = -2.0 * (nu + 1) / nu / sig / sig * s_zw2
+        h_sigsig = (1.0 - (nu + 1) * (s_rw + 2.0 * s_rw2)) / sig / sig
+        h_nunu = -0.25 * trigamma_half(nu / 2) + (0.5 * (nu + 1) * s_r2w2 - s_rw) / nu / nu
         # z (z^2 - 1) / (sig nu^2 w^2) and z^2 (z^2 - 1) / (sig nu^2 w^2), with z^2 = nu r.
-        h_numu = (nu * s_zrw2 - s_zw2) / (sig * nu * nu)
-        h_nusig = (nu * nu * s_r2w2 - nu * s_rw2) / (sig * nu * nu)
+        # (Divisions one factor at a time: a product like sig * sig may underflow to 0.)
+        h_numu = (nu * s_zrw2 - s_zw2) / sig / nu / nu
+        h_nusig = (s_r2w2 - s_rw2 / nu) / sig
         hess = np.array([[h_nunu, h_numu, h_nusig], [h_numu, h_mumu, h_musig], [h_nusig, h_musig, h_sigsig]])
         return value, (dnu, dmu, dsig), hess
 
     def fisher(self, theta) -> np.ndarray:
         nu, mu, sig = theta
-        i_nunu = 0.25 * trigamma_half(nu / 2) + (3.0 - nu) / (2 * nu * nu * (nu + 1) * (nu + 3))
+        i_nunu = 0.25 * trigamma_half(nu / 2) + (3.0 - nu) / (2 * (nu + 1) * (nu + 3)) / nu / nu
         i_nusig = -2.0 / (sig * (nu + 1) * (nu + 3))
         return np.array([
             [i_nunu, 0.0, i_nusig],
-            [0.0, (nu + 1) / ((nu + 3) * sig * sig), 0.0],
-            [i_nusig, 0.0, 2 * nu / ((nu + 3) * sig * sig)],
+            [0.0, (nu + 1) / (nu + 3) / sig / sig, 0.0],
+            [i_nusig, 0.0, 2 * nu / (nu + 3) / sig / sig],
         ])
 
     def frame(self, sample: Sample):
@@ -123,9 +124,19 @@ class StudentT(PassFamily):
         )
 
     def limit_fit(self, sample: Sample):
-        from ..fit import fit
+        """The Normal fit to the same data (in memory or read again in pieces)."""
+        from ..fit import check_options, fit_reduced
+        from . import get_family
 
-        return fit(sample.x, family="normal", method="closed_form")
+        normal = get_family("normal")
+        if sample.x is not None:
+            stats = normal.reduce(sample.x)
+        else:
+            from ..streaming import reduce_source
+
+            stats = reduce_source(normal, sample.source, rescale=False)
+        return fit_reduced(normal, stats, stats.n, check_options(normal, "closed_form", None, None, 1, 1e-10, None,
+                                                                  None, None))
 
     def loglik_terms(self, theta, x):
         """Per-observation log-density (for tests and pictures)."""

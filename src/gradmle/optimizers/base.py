@@ -16,6 +16,10 @@ import numpy as np
 Point = tuple  # (u, value, grad)
 
 
+#: How much further than the family's frame a line-search method may climb.
+REACH = 1e4
+
+
 class State(NamedTuple):
     u: tuple
     value: float
@@ -40,6 +44,10 @@ class Stepper(NamedTuple):
     #: have no quick way back (far out their steps shrink like gamma / sigma^2); more
     #: for methods whose steps scale with the problem and come back in a few steps.
     leash: int = 1
+    #: A factor on the family's frame: methods whose every step increases the
+    #: likelihood (a line search) may climb far out from a far start, and only run
+    #: away when they keep going much further than a fixed-step scheme may.
+    reach: float = 1.0
 
 
 def start(u, problem) -> State:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from .base import State, Stepper, backtrack, start
+from .base import REACH, State, Stepper, backtrack, start
 
 
 def linesearch(step: float = 1.0) -> Stepper:
@@ -36,7 +36,7 @@ def linesearch(step: float = 1.0) -> Stepper:
         u, value, grad, t = found
         return State(u, value, grad, extra=(t, state.u, state.grad))
 
-    return Stepper(init, update, memoryless=False, leash=3)
+    return Stepper(init, update, memoryless=False, leash=3, reach=REACH)
 
 
 def adam(step: float = 0.01, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> Stepper:

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .base import MAX_MOVE, State, Stepper, backtrack, solve, start
+from .base import MAX_MOVE, REACH, State, Stepper, backtrack, solve, start
 
 
 def _movable(problem, state: State, scales=None) -> list[int]:
@@ -89,4 +89,4 @@ def newton(step: float = 1.0) -> Stepper:
         u, value, grad, _ = found
         return State(u, value, grad, extra=kind)
 
-    return Stepper(start, update, leash=3)
+    return Stepper(start, update, leash=3, reach=REACH)
