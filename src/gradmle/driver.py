@@ -28,17 +28,24 @@ def grad_norm(grad, scales) -> float:
     return math.sqrt(total)
 
 
-def small(theta, grad, prev, scales, tol) -> tuple[bool, bool]:
-    """(gradient small, step small) in the relative sense documented in fit()."""
+def small(theta, nstep, prev, scales, tol) -> tuple[bool, bool]:
+    """(gradient small, step small) in the relative sense documented in fit();
+    ``nstep`` is the natural-gradient step F^-1 g, the distance to the optimum to
+    first order."""
     s_ok = True
-    for t, g, p, s in zip(theta, grad, prev, scales):
+    for t, n, p, s in zip(theta, nstep, prev, scales):
         a = abs(t)
         allowed = tol * (s if s > a else a) + ULPS * EPS * a
-        if not abs(g) * s * s <= allowed:
+        if not abs(n) <= allowed:
             return False, False  # the gradient test fails first in almost every iteration
         if not abs(t - p) <= allowed:
             s_ok = False
     return True, s_ok
+
+
+def pb_step(problem, theta, g) -> tuple:
+    """The natural-gradient step of the free parameters (0 for the fixed ones)."""
+    return problem.family.natural_step(theta, g, problem.free if problem.fixed else None)
 
 
 class Monitor:
@@ -80,7 +87,7 @@ class Monitor:
         trouble = self._trouble(theta, theta, state.u, state.value, self.gn, "at the start")
         if trouble:
             return "diverged", trouble
-        self.g_ok = small(theta, g, theta, scales, self.tol)[0]
+        self.g_ok = small(theta, pb_step(self.problem, theta, g), theta, scales, self.tol)[0]
         if self.g_ok:
             return "converged", (
                 f"converged at the start: the scaled gradient ({self.gn:.2g}) is already below tol = {self.tol:g}"
@@ -121,7 +128,7 @@ class Monitor:
                 if trouble:
                     return "diverged", trouble
             last = theta
-        g_ok, s_ok = small(theta, g, prev_theta, scales, self.tol)
+        g_ok, s_ok = small(theta, pb_step(pb, theta, g), prev_theta, scales, self.tol)
         self.g_ok = g_ok
         if g_ok and s_ok:
             return "converged", (

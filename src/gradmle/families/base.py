@@ -266,6 +266,29 @@ class Family:
         return tuple(math.sqrt(v) if v > 0 and math.isfinite(v) else max(abs(t), 1e-300)
                      for v, t in zip(diag, theta))
 
+    def natural_step(self, theta: Theta, grad, free=None) -> Theta:
+        """F^-1 g (on the ``free`` parameters): how far the optimum is, to first order.
+        With correlated parameters this differs much from g_i s_i^2: a gamma with a
+        large shape has a ridge along which a and scale trade off."""
+        p = len(theta)
+        idx = list(range(p)) if free is None else list(free)
+        try:
+            f = np.asarray(self.fisher(theta), dtype=float)[np.ix_(idx, idx)]
+            with np.errstate(all="ignore"):
+                step = np.linalg.solve(f, np.array([grad[i] for i in idx], dtype=float))
+            ok = bool(np.all(np.isfinite(step)))
+        except (NotImplementedError, np.linalg.LinAlgError):
+            ok = False
+        out = [0.0] * p
+        if ok:
+            for i, v in zip(idx, step.tolist()):
+                out[i] = v
+            return tuple(out)
+        scales = self.scales(theta)
+        for i in idx:
+            out[i] = grad[i] * scales[i] * scales[i]
+        return tuple(out)
+
     def frame(self, stats: Any) -> tuple[Theta, Theta]:
         """``(centers, limits)``: a parameter farther than ``limits[i]`` from
         ``centers[i]`` (and moving away) has run away from the data."""

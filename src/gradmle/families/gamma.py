@@ -11,9 +11,12 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import psi, zeta
+from scipy.special import zeta
 
 from .base import Family, chunked
+from .special import log_minus_digamma, stirlerr
+
+HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
 NAN2 = (math.nan, math.nan)
 
@@ -27,9 +30,9 @@ class GammaStats(NamedTuple):
     gap: float
 
 
-#: Above this shape the log-likelihood's terms (lgamma(a) ~ a log a) cancel to fewer
-#: digits than a fit needs: the data are then refused as "Normal-looking".
-MAX_SHAPE = 1e8
+#: Above this shape even the statistic log(mean) - mean(log x) (about 1 / (2 a)) is
+#: resolved to few digits: the data are then refused as "Normal-looking".
+MAX_SHAPE = 1e12
 
 
 class Gamma(Family):
@@ -101,26 +104,34 @@ class Gamma(Family):
         return (a, stats.mean / a)
 
     def objective(self, stats: GammaStats):
-        m, ml = stats.mean, stats.mean_log
-        lgamma, log, isfinite = math.lgamma, math.log, math.isfinite
+        # Written about the mean: with d = a s / mean - 1 and Stirling's correction,
+        #   l = log(a)/2 - log(2 pi)/2 - stirlerr(a) - mean(log x) - a gap + a (d/(1+d) - log1p(d))
+        #   dl/da = (log a - digamma(a)) - gap - log1p(d),   dl/ds = -(a / s) d / (1 + d),
+        # every term stays of the size of the result: nothing cancels, even for a shape
+        # of 1e10 where lgamma(a) and a log(s) agree to eleven digits.
+        m, ml, gap = stats.mean, stats.mean_log, stats.gap
+        log, log1p, isfinite = math.log, math.log1p, math.isfinite
 
         def value_and_grad(theta):
             a, s = theta
             if not (a > 0.0 and s > 0.0 and isfinite(a) and isfinite(s)):
                 return -math.inf, NAN2
-            ls = log(s)
-            value = -lgamma(a) - a * ls + (a - 1.0) * ml - m / s
-            return value, (-float(psi(a)) - ls + ml, (m / s - a) / s)
+            d = (a * s - m) / m
+            if not d > -1.0 or not isfinite(d):
+                return -math.inf, NAN2
+            q = d / (1.0 + d)
+            value = 0.5 * log(a) - HALF_LOG_2PI - stirlerr(a) - ml - a * gap + a * (q - log1p(d))
+            return value, (log_minus_digamma(a) - gap - log1p(d), -a / s * q)
 
         return value_and_grad
 
     def hessian(self, theta, stats: GammaStats) -> np.ndarray:
         a, s = theta
-        return np.array([[-float(zeta(2.0, a)), -1.0 / s], [-1.0 / s, (a - 2.0 * stats.mean / s) / (s * s)]])
+        return np.array([[-float(zeta(2.0, a)), -1.0 / s], [-1.0 / s, (a - 2.0 * stats.mean / s) / s / s]])
 
     def fisher(self, theta) -> np.ndarray:
         a, s = theta
-        return np.array([[float(zeta(2.0, a)), 1.0 / s], [1.0 / s, a / (s * s)]])
+        return np.array([[float(zeta(2.0, a)), 1.0 / s], [1.0 / s, a / s / s]])
 
     def frame(self, stats: GammaStats):
         a0, s0 = self.initial(stats)

@@ -94,6 +94,12 @@ class Normal(Family):
         s2 = theta[1] * theta[1]
         return np.array([[1.0 / s2, 0.0], [0.0, 2.0 / s2]])
 
+    def natural_step(self, theta, grad, free=None):
+        # The information is diagonal, diag(1, 2) / sigma^2: no solve needed (hot loop).
+        s2 = theta[1] * theta[1]
+        step = (grad[0] * s2, grad[1] * s2 * 0.5)
+        return step if free is None else tuple(v if i in free else 0.0 for i, v in enumerate(step))
+
     def scales(self, theta):
         sigma = abs(theta[1])
         return (sigma, sigma * math.sqrt(0.5))

@@ -58,3 +58,25 @@ def trigamma_half(x: float) -> float:
     for k, b in enumerate(_B, start=1):
         total -= b * x ** (-2 * k - 1) * math.expm1(-(2 * k + 1) * lu)
     return total
+
+
+def stirlerr(a: float) -> float:
+    """lgamma(a) - ((a - 1/2) log a - a + log(2 pi) / 2): Stirling's correction."""
+    if a < STIRLING_FROM:
+        return math.lgamma(a) - ((a - 0.5) * math.log(a) - a + 0.5 * math.log(2.0 * math.pi))
+    total, power, inv2 = 0.0, 1.0 / a, 1.0 / (a * a)
+    for k, b in enumerate(_B, start=1):
+        total += b / (2 * k * (2 * k - 1)) * power
+        power *= inv2
+    return total
+
+
+def log_minus_digamma(a: float) -> float:
+    """log(a) - digamma(a) (> 0), without the cancellation of the two for large a."""
+    if a < STIRLING_FROM:
+        return math.log(a) - float(digamma(a))
+    total, power, inv2 = 0.5 / a, 1.0 / (a * a), 1.0 / (a * a)
+    for k, b in enumerate(_B, start=1):
+        total += b / (2 * k) * power
+        power *= inv2
+    return total
