@@ -271,6 +271,13 @@ class Family:
         With correlated parameters this differs much from g_i s_i^2: a gamma with a
         large shape has a ridge along which a and scale trade off."""
         p = len(theta)
+        if p == 2 and free is None:  # the common case, in Python floats
+            f = self.fisher(theta)
+            a, b, d = float(f[0, 0]), float(f[0, 1]), float(f[1, 1])
+            det = a * d - b * b
+            if det > 0 and math.isfinite(det):
+                g0, g1 = grad
+                return ((d * g0 - b * g1) / det, (a * g1 - b * g0) / det)
         idx = list(range(p)) if free is None else list(free)
         try:
             f = np.asarray(self.fisher(theta), dtype=float)[np.ix_(idx, idx)]
