@@ -8,7 +8,6 @@ log-likelihood at least scipy's. Prints the table; asserts nothing about time.
 from __future__ import annotations
 
 import sys
-import time
 import warnings
 
 import numpy as np

@@ -174,6 +174,7 @@ def test_outputs_get_the_usual_permissions_and_never_replace_the_input(files, tm
 
     png = tmp_path / "fit.png"
     p = run("fit", files["npy"], "--plot", png)
+    assert p.returncode == 0, p.stderr
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(png.stat().st_mode) == 0o666 & ~umask

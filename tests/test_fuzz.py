@@ -7,7 +7,6 @@ import sys
 import warnings
 
 import numpy as np
-import pytest
 import scipy.stats as ss
 from hypothesis import HealthCheck, given, settings, strategies as st
 

@@ -1,7 +1,6 @@
 """The progress bar: only on a terminal, only after about a second, never with quiet."""
 
 import io
-import time
 
 import gradmle.progress as progress
 

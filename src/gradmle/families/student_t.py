@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import gammaln
 
 from .base import PassFamily, Sample
 from .special import digamma_half, lgamma_half, trigamma_half
@@ -137,10 +136,3 @@ class StudentT(PassFamily):
             stats = reduce_source(normal, sample.source, rescale=False)
         return fit_reduced(normal, stats, stats.n, check_options(normal, "closed_form", None, None, 1, 1e-10, None,
                                                                   None, None))
-
-    def loglik_terms(self, theta, x):
-        """Per-observation log-density (for tests and pictures)."""
-        nu, mu, sig = theta
-        z = (x - mu) / sig
-        return (gammaln((nu + 1) / 2) - gammaln(nu / 2) - 0.5 * np.log(np.pi * nu) - np.log(sig)
-                - 0.5 * (nu + 1) * np.log1p(z * z / nu))

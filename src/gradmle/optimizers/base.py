@@ -114,7 +114,3 @@ def solve(matrix: np.ndarray, vector) -> tuple | None:
     if not np.all(np.isfinite(x)):
         return None
     return tuple(float(v) for v in x)
-
-
-def finite(values) -> bool:
-    return all(math.isfinite(v) for v in values)
