@@ -444,19 +444,23 @@ def _start(fam: Family, stats, init, fixed=None) -> tuple:
 
 def _closed_form_run(problem: Problem) -> dict:
     fam, stats = problem.family, problem.stats
-    theta = fam.closed_form(stats)
+    theta = fam.closed_form(stats, problem.fixed)
     if theta is None:
-        raise ValueError(f"the {fam.name} family has no closed-form MLE; choose an iterative method such as 'auto'")
+        what = " with " + ", ".join(fam.param_names[i] for i in problem.fixed) + " fixed" if problem.fixed else ""
+        raise ValueError(f"the {fam.name} family has no closed-form MLE{what}; choose an iterative method such as 'auto'")
     monitor = Monitor(problem, 1.0)
     u = problem.working(theta)
     value, grad = problem.f(u)
     monitor.begin(State(u, value, grad))
-    return monitor.finish("converged", "closed form: the exact maximizer of the likelihood", 0)
+    held = f" with {', '.join(fam.param_names[i] for i in problem.fixed)} held fixed" if problem.fixed else ""
+    return monitor.finish("converged", f"closed form: the exact maximizer of the likelihood{held}", 0)
 
 
 def _result(fam: Family, stats, run: dict, options: dict, n: int) -> FitResult:
     params = dict(zip(fam.param_names, (float(v) for v in run["theta"])))
-    ref_theta = fam.closed_form(stats)
+    # With parameters held fixed the reference is the restricted MLE (the maximizer
+    # over the free parameters), never the unrestricted one.
+    ref_theta = fam.closed_form(stats, {fam.param_names.index(k): v for k, v in options["fixed"].items()})
     reference = error = None
     if ref_theta is not None:
         reference = dict(zip(fam.param_names, ref_theta))

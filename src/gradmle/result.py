@@ -243,6 +243,10 @@ class FitResult:
                 row += f" {_fmt(ref):>18} {_rel(value, ref, self.reference_scales.get(name, 0.0)):>11.2e}"
             lines.append(row)
         lines.append(f"{'loglik':<10} {_fmt(self.loglik):>18}   (average per observation; total {_fmt(self.loglik * self.n)})")
+        if fixed:
+            held = ", ".join(fixed)
+            lines.append(f"closed form: the restricted MLE, the maximizer with {held} held fixed" if self.reference
+                         is not None else f"closed form: none with {held} held fixed")
         if not self.converged:
             lines.append("standard errors: not computed (the fit did not converge)")
         elif caught:

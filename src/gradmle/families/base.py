@@ -218,8 +218,11 @@ class Family:
         """A start computed from the reduction (moment estimates)."""
         raise NotImplementedError
 
-    def closed_form(self, stats: Any) -> Theta | None:
-        """The MLE in closed form, or None when the family has none."""
+    def closed_form(self, stats: Any, fixed: dict | None = None) -> Theta | None:
+        """The MLE in closed form, or None when the family has none. With ``fixed``
+        ({index: value}) it is the restricted MLE, the maximizer over the free
+        parameters with the others held at those values (None when that has no
+        closed form)."""
         return None
 
     # -- objective ----------------------------------------------------------

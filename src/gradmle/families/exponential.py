@@ -56,7 +56,7 @@ class Exponential(Family):
     def initial(self, stats: ExponentialStats):
         return self.closed_form(stats)
 
-    def closed_form(self, stats: ExponentialStats):
+    def closed_form(self, stats: ExponentialStats, fixed=None):
         return (stats.mean,)
 
     def objective(self, stats: ExponentialStats):

@@ -71,8 +71,12 @@ class Laplace(Family):
     def initial(self, sample: Sample):
         return self.closed_form(sample)
 
-    def closed_form(self, sample: Sample):
-        return (sample.extra["median"], sample.extra["mad"])
+    def closed_form(self, sample: Sample, fixed=None):
+        if not fixed:
+            return (sample.extra["median"], sample.extra["mad"])
+        if 0 in fixed:  # loc held: b = mean|x - loc|
+            return (fixed[0], self._at(sample, fixed[0])[0])
+        return (sample.extra["median"], fixed[1])  # b held: any median maximizes in loc
 
     def _at(self, sample: Sample, loc: float):
         return sample.at((loc,), lambda key: _sums(sample.x, key[0]))

@@ -76,8 +76,13 @@ class LogNormal(Family):
     def initial(self, stats: LogNormalStats):
         return self.closed_form(stats)
 
-    def closed_form(self, stats: LogNormalStats):
-        return (math.sqrt(stats.var), math.exp(stats.mean_log))
+    def closed_form(self, stats: LogNormalStats, fixed=None):
+        if not fixed:
+            return (math.sqrt(stats.var), math.exp(stats.mean_log))
+        if 1 in fixed:  # scale held: s^2 = var(y) + (mean(y) - log scale)^2
+            dm = (stats.shift - math.log(fixed[1])) + stats.dmean
+            return (math.sqrt(stats.var + dm * dm), fixed[1])
+        return (fixed[0], math.exp(stats.mean_log))  # s held: log scale = mean(y) still
 
     def objective(self, stats: LogNormalStats):
         shift, dmean, var, ybar = stats.shift, stats.dmean, stats.var, stats.mean_log

@@ -56,8 +56,14 @@ class Normal(Family):
     def initial(self, stats: Moments):
         return self.closed_form(stats)
 
-    def closed_form(self, stats: Moments):
-        return (stats.mean, math.sqrt(stats.var))
+    def closed_form(self, stats: Moments, fixed=None):
+        if not fixed:
+            return (stats.mean, math.sqrt(stats.var))
+        if 0 in fixed:  # mu held: sigma^2 = D(mu) = s2 + (xbar - mu)^2
+            mu = fixed[0]
+            dm = (stats.shift - mu) + stats.dmean
+            return (mu, math.sqrt(stats.var + dm * dm))
+        return (stats.mean, fixed[1])  # sigma held: the mean still maximizes in mu
 
     def objective(self, stats: Moments):
         shift, dmean, var = stats.shift, stats.dmean, stats.var

@@ -73,7 +73,7 @@ class Poisson(Family):
     def initial(self, stats: PoissonStats):
         return self.closed_form(stats)
 
-    def closed_form(self, stats: PoissonStats):
+    def closed_form(self, stats: PoissonStats, fixed=None):
         return (stats.mean,)
 
     def objective(self, stats: PoissonStats):
