@@ -12,7 +12,7 @@ import numpy as np
 
 import gradmle
 from common import best_of, table
-from gradmle.fit import check_options, fit_reduced
+from gradmle import engine
 
 METHODS = ("gradient", "sequential", "coordinate", "fisher", "newton", "linesearch", "adam", "lbfgs", "auto")
 
@@ -26,7 +26,7 @@ def main() -> int:
         "far": {"mu": ref["mu"] + 5.0 * s, "sigma": 0.1 * s},
     }
     fam = gradmle.get_family("normal")
-    stats = fam.reduce(x)
+    reduced = engine.reduce(fam, x, engine.check_options("normal"))
     rows = []
     for method in METHODS:
         kw = {"tol": 1e-10, "max_iter": 20_000}
@@ -37,8 +37,8 @@ def main() -> int:
         for label, init in starts.items():
             r = gradmle.fit(x, method=method, init=init, **kw)
             # Time the optimizer on the reduced data: the pass over x is the same for all.
-            opts = check_options(fam, method, kw.get("step"), init, kw["max_iter"], kw["tol"], None, None, None)
-            t = best_of(lambda: fit_reduced(fam, stats, x.size, opts), 3)
+            opts = engine.check_options("normal", method, kw.get("step"), init, kw["max_iter"], kw["tol"])
+            t = best_of(lambda: engine.run(fam, reduced, opts), 3)
             err = "-" if r.error is None else f"{r.error:.1e}"
             rows.append([method, label, r.status, r.nit, r.nfev, f"{t * 1e3:.2f} ms", err])
     print(table("Methods on N(2, 1), n = 1e5: near start (0.1 sd off) and far start (mu0 5 sd off, sigma0 = 0.1 sd)",

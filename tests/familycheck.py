@@ -14,11 +14,12 @@ import numpy as np
 
 import gradmle
 from gradmle.families import get_family
+from gradmle.streaming import statistics
 
 
 def loglik(name: str, theta, x) -> float:
     fam = get_family(name)
-    return fam.value_and_grad(tuple(theta), fam.reduce(np.asarray(x, dtype=float)))[0]
+    return fam.value_and_grad(tuple(theta), statistics(fam, np.asarray(x, dtype=float)))[0]
 
 
 def check_loglik(name: str, theta, x, frozen, rel=1e-10):
@@ -38,7 +39,7 @@ def _fd(f, theta, i, h):
 def check_derivatives(name: str, theta, x, rel=1e-5):
     """Analytic gradient and Hessian against central finite differences."""
     fam = get_family(name)
-    stats = fam.reduce(np.asarray(x, dtype=float))
+    stats = statistics(fam, np.asarray(x, dtype=float))
     theta = tuple(float(t) for t in theta)
     # Steps in each parameter's statistical scale (sqrt of the inverse Fisher information).
     steps = [1e-5 * s if c == "real" else min(1e-5 * s, 1e-4 * (min(t, 1 - t) if c == "unit_interval" else t))
@@ -61,7 +62,7 @@ def check_fisher(name: str, theta, sample, n=400_000, seed=0, rtol=0.03):
     """Fisher information = minus the expected Hessian (by a large sample at theta)."""
     fam = get_family(name)
     x = sample(theta, n, np.random.default_rng(seed))
-    h = -np.asarray(fam.hessian(tuple(theta), fam.reduce(x)))
+    h = -np.asarray(fam.hessian(tuple(theta), statistics(fam, x)))
     f = np.asarray(fam.fisher(tuple(theta)))
     scale = np.sqrt(np.outer(np.diag(f), np.diag(f)))
     assert np.all(np.abs(h - f) <= rtol * scale), (theta, h, f)

@@ -61,7 +61,7 @@ def test_drop_nonfinite(tmp_path):
     p = cli("fit", path, "--drop-nonfinite")
     assert p.returncode == 0 and "2 NaN or infinite value(s) were dropped" in p.stdout
     r = gradmle.fit([1.0, 2.0, np.nan, 4.0, np.inf, 3.0], nonfinite="drop")
-    assert r.options["dropped"] == 2 and r.n == 4 and math.isclose(r.params["mu"], 2.5)
+    assert r.info["dropped"] == {"nonfinite": 2} and r.n == 4 and math.isclose(r.params["mu"], 2.5)
     with pytest.raises(ValueError, match="unknown nonfinite"):
         gradmle.fit([1.0, 2.0], nonfinite="ignore")
 

@@ -61,7 +61,7 @@ def test_cause_follows_the_theory_and_remedies_converge(name, scheme, par):
             assert "order" not in text
             assert d.remedies, case
             for rem in d.remedies:
-                again = gradmle.fit(x, init=init, max_iter=1000, **rem.options)
+                again = gradmle.fit(x, **rem.options)  # everything needed to repeat the verified run
                 assert again.converged and again.error < 1e-8, (rem, again.message)
 
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 import gradmle
 from familycheck import check_derivatives, check_fisher, check_fits_against_scipy, check_loglik, check_stderr
 from gradmle.families import get_family
+from gradmle.streaming import statistics
 
 pos = lambda lo, hi: st.floats(lo, hi).map(lambda v: float(v))
 
@@ -89,7 +90,7 @@ def test_laplace_fisher_in_the_scale_is_minus_the_expected_hessian(theta):
     # The Hessian in loc is 0 almost everywhere: only the scale entries compare.
     fam = get_family("laplace")
     x = FAMILIES["laplace"]["sample"](theta, 400_000, np.random.default_rng(0))
-    h = -fam.hessian(theta, fam.reduce(x))
+    h = -fam.hessian(theta, statistics(fam, x))
     f = fam.fisher(theta)
     assert h[0, 0] == 0.0
     assert abs(h[1, 1] - f[1, 1]) <= 0.03 * f[1, 1] and abs(h[0, 1]) <= 0.03 * f[1, 1], (h, f)
@@ -102,7 +103,7 @@ def test_laplace_information_in_loc_is_the_spread_of_the_median():
     sd = float(np.median(x, axis=1).std())
     fam = get_family("laplace")
     r = gradmle.fit(x[0], family="laplace")
-    assert np.allclose(fam.information((5.0, b), fam.reduce(x[0])), fam.fisher((5.0, b)))
+    assert np.allclose(fam.information((5.0, b), statistics(fam, x[0])), fam.fisher((5.0, b)))
     assert math.isclose(sd, b / math.sqrt(n), rel_tol=0.1), (sd, b / math.sqrt(n))
     assert math.isclose(r.stderr["loc"], r.params["scale"] / math.sqrt(n), rel_tol=1e-12)
 
@@ -172,7 +173,7 @@ def test_laplace_ties_at_the_median():
     assert r.converged and r.nit == 0
     assert r.params["loc"] == loc and math.isclose(r.params["scale"], scale, rel_tol=1e-12)
     fam = get_family("laplace")
-    assert fam.value_and_grad((loc, scale), fam.reduce(x))[1][0] == 0.0
+    assert fam.value_and_grad((loc, scale), statistics(fam, x))[1][0] == 0.0
 
 
 def test_frozen_distributions():
@@ -195,7 +196,7 @@ def test_frozen_distributions():
 def test_objective_never_raises(name):
     fam = get_family(name)
     x = np.abs(FAMILIES[name]["sample"](FAMILIES[name]["draw"](np.random.default_rng(9)), 200, np.random.default_rng(9)))
-    f = fam.objective(fam.reduce(x))
+    f = fam.objective(statistics(fam, x))
     p = len(fam.param_names)
     for bad in (0.0, -1.0, math.nan, math.inf):
         value, grad = f((1.0,) * (p - 1) + (bad,))
@@ -206,7 +207,7 @@ def test_objective_never_raises(name):
             value, grad = f(theta)
             assert not math.isnan(value) and value < math.inf
             if math.isfinite(value):
-                fam.hessian(theta, fam.reduce(x))
+                fam.hessian(theta, statistics(fam, x))
 
 
 @pytest.mark.parametrize("name, data, words", [

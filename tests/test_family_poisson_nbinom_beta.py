@@ -12,6 +12,7 @@ from scipy.optimize import differential_evolution
 import gradmle
 from familycheck import check_derivatives, check_fisher, check_fits_against_scipy, check_loglik, check_stderr
 from gradmle.families import get_family
+from gradmle.streaming import statistics
 
 pos = lambda lo, hi: st.floats(lo, hi).map(lambda v: float(v))
 
@@ -80,7 +81,7 @@ def test_nbinom_derivatives_towards_the_poisson_limit(theta):
     """p near 1, where the generic steps would cross most of the way to p = 1: steps
     relative to n and to 1 - p."""
     fam = get_family("nbinom")
-    stats = fam.reduce(np.random.default_rng(8).poisson(3.0, 500).astype(float))
+    stats = statistics(fam, np.random.default_rng(8).poisson(3.0, 500).astype(float))
     _, grad = fam.value_and_grad(theta, stats)
     hess = fam.hessian(theta, stats)
     steps = (1e-4 * theta[0], 1e-4 * (1 - theta[1]))
@@ -100,7 +101,7 @@ def test_objective_never_raises(name):
     no warning (RuntimeWarnings are errors here); scales never fail either."""
     fam = get_family(name)
     spec = FAMILIES[name]
-    stats = fam.reduce(spec["sample"](tuple(2.0 if c == "positive" else 0.3 for c in fam.constraints), 500,
+    stats = statistics(fam, spec["sample"](tuple(2.0 if c == "positive" else 0.3 for c in fam.constraints), 500,
                                       np.random.default_rng(0)))
     obj = fam.objective(stats)
     anything = st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from(
@@ -238,7 +239,7 @@ def test_nbinom_large_counts_and_large_n_keep_their_digits():
     rng = np.random.default_rng(7)
     for theta in [(2.0, 1e-4), (500.0, 0.9), (5e4, 0.5)]:
         x = rng.negative_binomial(*theta, 300).astype(float)
-        stats = fam.reduce(x)
+        stats = statistics(fam, x)
         values, counts = np.unique(x, return_counts=True)
         for n, p in (theta, (theta[0] * 3.0, theta[1]), (1e7, 0.999999)):
             with mp.workdps(40):

@@ -7,6 +7,7 @@ import scipy.stats
 from hypothesis import given, strategies as st
 
 from gradmle.families import get_family
+from gradmle.streaming import statistics
 
 normal = get_family("normal")
 
@@ -28,7 +29,7 @@ params = st.tuples(
 def test_loglik_matches_scipy(p):
     seed, loc, scale, off, ratio = p
     x = _sample(seed, loc, scale)
-    stats = normal.reduce(x)
+    stats = statistics(normal, x)
     sd = math.sqrt(stats.var)
     theta = (stats.mean + off * sd, ratio * sd)
     value, _ = normal.value_and_grad(theta, stats)
@@ -50,7 +51,7 @@ def test_gradient_and_hessian_match_finite_differences(p):
     seed, loc, scale, off, ratio = p
     # Central differences need theta +- h to be representable to ~1e-10 relative.
     loc = max(min(loc, 1e3 * scale), -1e3 * scale)
-    stats = normal.reduce(_sample(seed, loc, scale))
+    stats = statistics(normal, _sample(seed, loc, scale))
     sd = math.sqrt(stats.var)
     theta = (stats.mean + off * sd, ratio * sd)
     h = (1e-5 * theta[1], 1e-5 * theta[1])
@@ -65,13 +66,13 @@ def test_gradient_and_hessian_match_finite_differences(p):
 
 
 def test_fisher_information_is_minus_expected_hessian_at_truth():
-    stats = normal.reduce(_sample(3, 0.0, 1.0, n=200_000))
+    stats = statistics(normal, _sample(3, 0.0, 1.0, n=200_000))
     theta = (0.0, 1.0)
     assert np.allclose(-normal.hessian(theta, stats), normal.fisher(theta), atol=0.02)
 
 
 def test_outside_the_parameter_space_is_reported_not_raised():
-    stats = normal.reduce(_sample(0, 0.0, 1.0))
+    stats = statistics(normal, _sample(0, 0.0, 1.0))
     for sigma in (0.0, -1.0, math.nan, math.inf, 1e-200):
         value, grad = normal.value_and_grad((0.0, sigma), stats)
         assert value == -math.inf

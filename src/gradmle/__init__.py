@@ -8,17 +8,22 @@ every iterate, check themselves against the closed form and explain a divergence
 """
 
 from .compare import Comparison, compare
+from .constraints import CONSTRAINTS, SUPPORTS, Constraint, Support
 from .diagnose import CAUSES, Diagnosis, Remedy
 from .families import FAMILIES, Family, get_family
 from .fit import AUTO_METHOD, METHODS, fit
-from .result import STATUSES, FitResult
+from .methods import Method
+from .outcomes import OUTCOMES, Outcome
+from .result import STATUSES, FitResult, HessianWarning
 from .stability import Stability, stability
 from .stats import Moments, moments
+from .sweep import SWEEP_OUTCOMES, SweepResult, sweep
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "fit", "compare", "stability", "FitResult", "Comparison", "Stability", "Diagnosis", "Remedy",
-    "METHODS", "AUTO_METHOD", "STATUSES", "CAUSES", "FAMILIES", "Family", "get_family", "Moments", "moments",
-    "__version__",
+    "fit", "compare", "stability", "sweep", "FitResult", "Comparison", "Stability", "SweepResult", "Diagnosis",
+    "Remedy", "HessianWarning", "METHODS", "Method", "AUTO_METHOD", "STATUSES", "OUTCOMES", "Outcome", "CAUSES",
+    "SWEEP_OUTCOMES", "FAMILIES", "Family", "get_family", "CONSTRAINTS", "Constraint", "SUPPORTS", "Support",
+    "Moments", "moments", "__version__",
 ]

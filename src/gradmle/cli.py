@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .families import FAMILIES
+from .methods import METHODS
 
 EXIT_OK, EXIT_USAGE, EXIT_NOT_CONVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
 
@@ -76,8 +78,7 @@ def _fit_options(a) -> dict:
 # -- commands -------------------------------------------------------------------------
 
 def cmd_fit(a) -> int:
-    from .families import get_family
-    from .fit import check_options, fit_array
+    from . import engine
     from .io import atomic_write, read_column
     from .progress import Progress
 
@@ -86,21 +87,15 @@ def cmd_fit(a) -> int:
     if a.dask and a.scheduler:
         raise UsageError("--dask starts a local cluster and --scheduler connects to one: give one of them")
     kw = _fit_options(a)
-    fam = get_family(kw.pop("family"))
-    opts = check_options(fam, kw["method"], kw.get("step"), kw.get("init"), kw["max_iter"], kw["tol"],
-                         kw.get("n_inner"), kw.get("n_outer"), kw.get("parametrization"), kw.get("fixed"))
-    opts["nonfinite"] = "drop" if a.drop_nonfinite else "raise"
-    if (a.dask or a.scheduler) and (a.file == "-" or not fam.streamable):
-        raise UsageError(f"--dask/--scheduler need a file and a family that can be read in pieces "
-                         f"({'standard input' if a.file == '-' else fam.name} cannot)")
-    if a.file == "-" or not fam.streamable:
-        # Standard input (and families that need the whole sample) are read into memory.
+    opts = engine.check_options(**kw, nonfinite="drop" if a.drop_nonfinite else "raise")
+    if (a.dask or a.scheduler) and a.file == "-":
+        raise UsageError("--dask/--scheduler need a file: standard input cannot be read by the workers")
+    if a.file == "-":
         x = read_column(a.file, a.column, nonfinite="keep" if a.drop_nonfinite else "raise")
-        with Progress(f"fitting ({opts['method']})", a.quiet) as bar:
-            opts["progress"] = bar
-            r = fit_array(fam, x, opts)
+        with Progress(f"fitting ({opts.method})", a.quiet) as bar:
+            r = engine.fit(x, opts, progress=bar)
     else:
-        r = _fit_file(a, fam, opts)
+        r = _fit_file(a, opts)
     if a.json:
         print(json.dumps(r.to_dict(), indent=1))
     else:
@@ -119,11 +114,12 @@ def cmd_fit(a) -> int:
     return EXIT_OK if r.converged else EXIT_NOT_CONVERGED
 
 
-def _fit_file(a, fam, opts):
+def _fit_file(a, opts):
     """A file, read in chunks (never whole); with --dask or --scheduler, on a cluster."""
-    from .fit import fit_source
+    from . import engine
     from .progress import Progress
-    from .source import DaskSource, dask_array, open_source
+    from .record import DataRecord
+    from .source import DaskSource, dask_array
 
     client = None
     if a.dask or a.scheduler:
@@ -139,10 +135,9 @@ def _fit_file(a, fam, opts):
         else:
             client = Client(LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None))
     try:
-        source = DaskSource(dask_array(a.file, a.column)) if client else open_source(a.file, a.column)
+        data = DataRecord(DaskSource(dask_array(a.file, a.column)), opts.nonfinite) if client else a.file
         with Progress(f"reading {Path(a.file).name}", a.quiet) as bar:
-            opts["progress"] = bar
-            return fit_source(fam, source, opts, progress=bar)
+            return engine.fit(data, opts, progress=bar, column=a.column)
     finally:
         if client is not None:
             cluster = client.cluster
@@ -173,32 +168,40 @@ def cmd_demo(a) -> int:
 
 
 def cmd_sweep(a) -> int:
-    from .io import read_column
+    from .methods import get_method
     from .progress import Progress
-    from .sweep import OUTCOMES, sweep
+    from .sweep import SWEEP_OUTCOMES, sweep
 
     _check_output(a.out, "--out", a.file)
-    if a.method not in ("gradient", "sequential", "coordinate", "fisher"):
+    if not get_method(a.method).has_bound:
         raise UsageError(f"--method {a.method}: a stability map is for the fixed-step methods "
                          "(gradient, sequential, coordinate, fisher)")
     if a.n_inner is not None and a.method != "coordinate":
         raise UsageError(f"--n-inner applies only to --method coordinate, not {a.method}")
-    x = read_column(a.file, a.column)
+    data = a.file
+    if a.file == "-":
+        from .io import read_column
+
+        data = read_column(a.file, a.column)
+    elif a.column is not None:
+        from .record import as_record
+
+        data = as_record(a.file, a.column)
     with Progress(f"sweeping {a.method}", a.quiet) as bar:
-        m = sweep(x, method=a.method, parametrization=a.parametrization, mu0=a.mu0, max_iter=a.max_iter,
+        m = sweep(data, method=a.method, parametrization=a.parametrization, mu0=a.mu0, max_iter=a.max_iter,
                   n_inner=a.n_inner, progress=bar)
     print(f"stability map of {m.method} ({m.parametrization}); mu0 = {m.mu0:.6g}; bound gamma < {m.bound:.6g}: {m.formula}")
     marks = ".~xs"
-    print("rows: sigma0 / sigma_hat; columns: step / bound (" + ", ".join(f"{c} {o}" for c, o in zip(marks, OUTCOMES)) + ")")
+    print("rows: sigma0 / sigma_hat; columns: step / bound (" + ", ".join(f"{c} {o}" for c, o in zip(marks, SWEEP_OUTCOMES)) + ")")
     ratios = m.steps / m.bound
     print(" " * 9 + "".join("|" if abs(math.log(r)) < 0.5 * math.log(ratios[1] / ratios[0]) else " " for r in ratios) + "  <- bound")
     for i in range(len(m.sigma0s) - 1, -1, -1):
         print(f"{m.sigma0s[i] / m.sigma_hat:>8.3g} " + "".join(marks[k] for k in m.outcome[i]))
     print(f"steps from {m.steps[0]:.3g} to {m.steps[-1]:.3g}; counts: {m.counts()}")
     if a.out:
-        from .plot import _plt, save, stability_map
+        from .plot import pyplot, save, stability_map
 
-        fig, ax = _plt().subplots(figsize=(6, 4.5))
+        fig, ax = pyplot().subplots(figsize=(6, 4.5))
         stability_map(ax, m)
         save(fig, a.out)
         print(f"picture: {a.out}")
@@ -235,10 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("file", metavar="FILE", help="CSV, TSV or whitespace-separated text (header optional), .npy or "
                                                  ".parquet; '-' reads standard input")
     f.add_argument("--column", type=_column, help="column name or 0-based index (default: the only or first numeric column)")
-    f.add_argument("--family", default="normal", help="normal (default), exponential, lognormal, gamma, weibull, "
-                                                       "student_t, laplace, logistic, poisson, nbinom, beta")
-    f.add_argument("--method", default="auto", help="auto, gradient, sequential, coordinate, fisher, newton, "
-                                                    "linesearch, adam, lbfgs, closed_form (default: auto)")
+    f.add_argument("--family", default="normal", help=", ".join(FAMILIES) + " (default: normal)")
+    f.add_argument("--method", default="auto", help=", ".join(METHODS) + " (default: auto)")
     f.add_argument("--step", type=float, help="step size gamma (default depends on the method)")
     f.add_argument("--init", help="start, e.g. mu=-1,sigma=0.1 (default: moment estimates)")
     f.add_argument("--max-iter", type=int, default=1000, help="iteration limit (default: 1000)")
@@ -275,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog="example:\n  gradmle sweep data.csv --method sequential --out map.png")
     s.add_argument("file", metavar="FILE", help="as for 'gradmle fit'")
     s.add_argument("--column", type=_column, help="column name or 0-based index")
-    s.add_argument("--method", default="gradient", help="gradient (default), sequential, coordinate or fisher")
+    s.add_argument("--method", default="gradient",
+                   help=", ".join(m for m, row in METHODS.items() if row.has_bound) + " (default: gradient)")
     s.add_argument("--parametrization", help="sigma (default), log_sigma, variance")
     s.add_argument("--mu0", type=float, help="starting mu of every run (default: mean + one sd)")
     s.add_argument("--max-iter", type=int, default=500, help="iterations per run (default: 500)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .data import as_sample
+from . import engine
 from .families import get_family
-from .fit import check_options, fit_array
+from .methods import get_method
 
 __all__ = ["compare", "Comparison"]
 
@@ -22,7 +22,7 @@ class Comparison:
     def rows(self) -> list[dict]:
         return [
             {"method": m, "status": r.status, "nit": r.nit, "nfev": r.nfev,
-             "time": r.options["elapsed"], "error": r.error, "loglik": r.loglik}
+             "time": r.info["elapsed"], "error": r.error, "loglik": r.loglik}
             for m, r in self.results.items()
         ]
 
@@ -42,8 +42,9 @@ class Comparison:
 
 
 def compare(data, methods=DEFAULT_METHODS, family="normal", init=None, step=None, max_iter=1000, tol=1e-10,
-            parametrization=None, n_inner=None, n_outer=None) -> Comparison:
-    """Fit ``data`` with each of ``methods`` from the same start; one pass over the data.
+            parametrization=None, n_inner=None, n_outer=None, fixed=None, nonfinite="raise") -> Comparison:
+    """Fit ``data`` with each of ``methods`` from the same start; one reduction of the
+    data (``data``: anything :func:`gradmle.fit` accepts).
 
     ``step`` applies to the methods that take one (each uses its default otherwise);
     ``n_inner``/``n_outer`` to ``"coordinate"``.
@@ -61,11 +62,10 @@ def compare(data, methods=DEFAULT_METHODS, family="normal", init=None, step=None
         methods = [methods]
     checked = []
     for m in methods:
-        takes_step = m not in ("lbfgs", "closed_form")
-        coord = m == "coordinate"
-        checked.append((m, check_options(fam, m, step if takes_step else None, init, max_iter, tol,
-                                         n_inner if coord else None, n_outer if coord else None, parametrization)))
-    x = as_sample(data)
-    # Each method through the same path as fit() (rescaling, fixed loc); the time
-    # column is the optimizer's own, after the pass over the data.
-    return Comparison({m: fit_array(fam, x, dict(opts, nonfinite="raise")) for m, opts in checked})
+        coord = get_method(m).name == "coordinate"
+        checked.append((m, engine.check_options(fam.name, m, step if get_method(m).takes_step else None, init,
+                                                max_iter, tol, n_inner if coord else None, n_outer if coord else None,
+                                                parametrization, fixed, nonfinite)))
+    # The data are reduced once; the time column is each optimizer's own.
+    reduced = engine.reduce(fam, data, checked[0][1]) if checked else None
+    return Comparison({m: engine.run(fam, reduced, opts) for m, opts in checked})

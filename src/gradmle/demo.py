@@ -59,16 +59,17 @@ def demo_table(runs) -> str:
 
 def demo_pictures(runs, out, quiet: bool = False) -> list:
     """Draw the demo's three pictures into the folder ``out``; returns their paths."""
+    from . import engine
     from .families import get_family
-    from .plot import _plt, distances, save, stability_map, trajectories
+    from .plot import distances, pyplot, save, stability_map, trajectories
     from .progress import Progress
-    from .sweep import SweepResult, sweep_reduced
     from .stability import stability_of
+    from .sweep import SweepResult, sweep_reduced
 
-    plt = _plt()
-    x = demo_data()
+    plt = pyplot()
     fam = get_family("normal")
-    stats = fam.reduce(x)
+    reduced = engine.reduce(fam, demo_data(), engine.check_options("normal"))
+    stats = reduced.stats
     paths = []
 
     fig, axes = plt.subplots(1, len(SIGMA0S), figsize=(6 * len(SIGMA0S), 5))
@@ -94,9 +95,9 @@ def demo_pictures(runs, out, quiet: bool = False) -> list:
     with Progress("stability maps", quiet) as bar:
         for k, (method, n_inner) in enumerate(schemes):
             done = k * steps.size * sigma0s.size
-            grid = sweep_reduced(fam, stats, x.shape[0], method, "sigma", steps, sigma0s, MU0, 100, 1e-10, n_inner,
+            grid = sweep_reduced(fam, reduced, method, "sigma", steps, sigma0s, MU0, 100, 1e-10, n_inner,
                                  lambda d, t, done=done: bar(done + d, len(schemes) * t))
-            st = stability_of(fam, stats, method, "sigma", n_inner or 1)
+            st = stability_of(fam, reduced, method, "sigma", n_inner or 1)
             result = SweepResult(method, "sigma", steps, sigma0s, MU0, grid, st.bound, st.formula, s_hat)
             stability_map(axes[k], result, title=f"{method}: mu0 = {MU0:g}, 100 iterations")
     paths.append(out / "stability.png")

@@ -3,23 +3,32 @@
 ``Monitor`` holds what happens after each step (record every point, check it, test
 convergence); ``drive`` is the loop for steppers, and an external optimizer (scipy's
 L-BFGS-B) calls ``Monitor.observe`` from its callback, so both obey the same rules.
+
+A point is checked before anything that assumes it is valid is computed at it: a scale
+that underflowed to 0 or a shape that crossed zero ends the run with its reason, never
+with a division by zero in the statistical scales.
+
+Every end of a run is an :class:`Outcome`: a code from ``OUTCOMES`` with the parameter,
+the iteration and the values involved; the message is written from it, and the
+diagnosis reads the code, never the message.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-
 import numpy as np
 
 from .optimizers.base import State, Stepper
+from .outcomes import OUTCOMES, Outcome
 from .problem import Problem
+
+__all__ = ["Monitor", "drive", "Outcome", "OUTCOMES"]
 
 EPS = sys.float_info.epsilon
 #: A parameter is allowed this many ulps of its own size of rounding slack when
 #: testing convergence (the gradient cannot vanish below the spacing of floats).
 ULPS = 8.0
-
 
 def grad_norm(grad, scales) -> float:
     total = 0.0
@@ -28,145 +37,165 @@ def grad_norm(grad, scales) -> float:
     return math.sqrt(total)
 
 
-def small(theta, nstep, prev, scales, tol) -> tuple[bool, bool]:
-    """(gradient small, step small) in the relative sense documented in fit();
-    ``nstep`` is the natural-gradient step F^-1 g, the distance to the optimum to
-    first order."""
-    s_ok = True
+def closeness(theta, nstep, prev, scales, tol) -> tuple[float, float]:
+    """The largest relative distance to the optimum (to first order) and the largest
+    relative last step, each over ``tol * max(|theta_i|, s_i) + ULPS eps |theta_i|``:
+    the run has converged when both are <= 1. ``nstep`` is the natural-gradient step
+    F^-1 g."""
+    worst_g = worst_s = 0.0
     for t, n, p, s in zip(theta, nstep, prev, scales):
         a = abs(t)
         allowed = tol * (s if s > a else a) + ULPS * EPS * a
-        if not abs(n) <= allowed:
-            return False, False  # the gradient test fails first in almost every iteration
-        if not abs(t - p) <= allowed:
-            s_ok = False
-    return True, s_ok
-
-
-def pb_step(problem, theta, g) -> tuple:
-    """The natural-gradient step of the free parameters (0 for the fixed ones)."""
-    return problem.family.natural_step(theta, g, problem.free if problem.fixed else None)
+        if allowed > 0.0:
+            rg, rs = abs(n) / allowed, abs(t - p) / allowed
+        else:
+            rg, rs = (0.0 if n == 0 else math.inf), (0.0 if t == p else math.inf)
+        if not rg <= worst_g:
+            worst_g = rg if rg == rg else math.inf
+        if not rs <= worst_s:
+            worst_s = rs if rs == rs else math.inf
+    return worst_g, worst_s
 
 
 class Monitor:
-    """Records every point an optimizer visits and decides when the run ends."""
+    """Records every point an optimizer visits and decides when the run ends.
 
-    def __init__(self, problem: Problem, tol: float, memoryless: bool = False, leash: int = 1, reach: float = 1.0):
+    ``frame``: one ``(center, limit)`` per parameter: a parameter farther than
+    ``reach * limit`` from its center, and still moving away, has run away."""
+
+    def __init__(self, problem: Problem, tol: float, frame, memoryless: bool = False, leash: int = 1,
+                 reach: float = 1.0):
         self.problem = problem
         self.tol = tol
         self.memoryless = memoryless
         self.leash = leash
         self.away = 0  # iterations in a row spent far out and moving further away
         fam = problem.family
-        self.centers, limits = fam.frame(problem.stats)
-        self.limits = tuple(reach * lim for lim in limits)
+        self.centers = tuple(c for c, _ in frame)
+        self.limits = tuple(reach * lim for _, lim in frame)
         # A point strictly inside this box needs no closer look (the fast path).
-        self.box = [
-            (max(c - lim, 0.0) if con != "real" else c - lim, min(c + lim, 1.0) if con == "unit_interval" else c + lim)
-            for c, lim, con in zip(self.centers, self.limits, fam.constraints)
-        ]
+        self.box = [(max(c - lim, con.lower), min(c + lim, con.upper))
+                    for c, lim, con in zip(self.centers, self.limits, fam.constraints)]
         self.rows: list[tuple] = []
         self.theta = self.value = None
         self.gn = math.nan
         self.g_ok = False  # whether the gradient test held at the last iterate
+        self.closeness = math.inf
 
-    def _record(self, u, value, grad, it):
+    def _measure(self, theta, grad_u):
         pb = self.problem
-        theta = pb.natural(u)
-        g = pb.grad_natural(theta, grad)
-        scales = pb.family.scales(theta)
-        gn = grad_norm(g, scales)
-        self.rows.append((*theta, value, gn, it))
-        return theta, g, scales, gn
+        g = pb.grad_natural(theta, grad_u)
+        scales = pb.scales(theta)
+        return g, scales, grad_norm(g, scales)
 
     def begin(self, state: State):
-        """Record the start; returns an outcome when the start itself is unusable or
-        already optimal."""
-        theta, g, scales, self.gn = self._record(state.u, state.value, state.grad, 0)
-        self.theta, self.value = theta, state.value
-        trouble = self._trouble(theta, theta, state.u, state.value, self.gn, "at the start")
+        """Record the start; returns ``(status, Outcome, message)`` when the start is
+        unusable or already optimal."""
+        theta = self.problem.natural(state.u)
+        trouble = self._trouble(theta, theta, state.u, state.value, "at the start", 0)
         if trouble:
-            return "diverged", trouble
-        self.g_ok = small(theta, pb_step(self.problem, theta, g), theta, scales, self.tol)[0]
+            self.rows.append((*theta, state.value, math.nan, 0))
+            self.theta, self.value = theta, state.value
+            return ("diverged",) + trouble
+        g, scales, self.gn = self._measure(theta, state.grad)
+        self.rows.append((*theta, state.value, self.gn, 0))
+        self.theta, self.value = theta, state.value
+        if not math.isfinite(self.gn):
+            return "diverged", Outcome("overflow", None, 0), (
+                f"the gradient of the log-likelihood is not finite at the start ({self._at(theta)})")
+        cg, _ = closeness(theta, self.problem.natural_step(theta, g), theta, scales, self.tol)
+        self.closeness = cg
+        self.g_ok = cg <= 1.0
         if self.g_ok:
-            return "converged", (
-                f"converged at the start: the scaled gradient ({self.gn:.2g}) is already below tol = {self.tol:g}"
-            )
+            return "converged", Outcome("converged_at_start", None, 0), (
+                f"converged at the start: the distance to the optimum is already below tol = {self.tol:g}"
+                f" (scaled gradient {self.gn:.2g})")
         return None
 
     def observe(self, it: int, prev: State, state: State):
         """Record and check the points of one iteration; an outcome ends the run."""
         # This runs once per iteration of every method: kept flat on purpose.
         pb = self.problem
-        scales_of = pb.family.scales
         box = self.box
         append = self.rows.append
         last = prev_theta = self.theta
         path = state.path
         points = path + ((state.u, state.value, state.grad),) if path else ((state.u, state.value, state.grad),)
         for k, (u, value, grad) in enumerate(points):
-            if pb.identity:
-                theta, g = u, grad
-            else:
-                theta = pb.natural(u)
-                g = pb.grad_natural(theta, grad)
-            scales = scales_of(theta)
-            total = 0.0
+            theta = u if pb.identity else pb.natural(u)
             inside = True
-            for gi, si, v, (lo, hi) in zip(g, scales, theta, box):
-                total += (gi * si) * (gi * si)
+            for v, (lo, hi) in zip(theta, box):
                 if not lo < v < hi:
                     inside = False
-            gn = math.sqrt(total)
+                    break
+            if not inside or not value > -math.inf:
+                # Checked before anything that assumes a valid point is computed at it.
+                where = f"at iteration {it}" + (f" (update {k + 1} of the sweep)" if path else "")
+                trouble = self._trouble(theta, last, u, value, where, it)
+                if trouble:
+                    append((*theta, value, math.nan, it))
+                    self.theta, self.value, self.gn = theta, value, math.nan
+                    return ("diverged",) + trouble
+            else:
+                self.away = 0
+            g, scales, gn = self._measure(theta, grad)
             append((*theta, value, gn, it))
             self.theta, self.value, self.gn = theta, value, gn
-            if inside and value > -math.inf and gn < math.inf:
-                self.away = 0
-            else:
-                where = f"at iteration {it}" + (f" (update {k + 1} of the sweep)" if path else "")
-                trouble = self._trouble(theta, last, u, value, gn, where)
-                if trouble:
-                    return "diverged", trouble
+            if not gn < math.inf:
+                return "diverged", Outcome("overflow", None, it), (
+                    f"the gradient of the log-likelihood overflowed at iteration {it} ({self._at(theta)})")
             last = theta
-        g_ok, s_ok = small(theta, pb_step(pb, theta, g), prev_theta, scales, self.tol)
-        self.g_ok = g_ok
-        if g_ok and s_ok:
-            return "converged", (
-                f"converged after {it} iterations: the scaled gradient ({gn:.2g}) and the "
-                f"last step are below tol = {self.tol:g}"
-            )
+        cg, cs = closeness(theta, pb.natural_step(theta, g), prev_theta, scales, self.tol)
+        self.closeness = cg
+        self.g_ok = cg <= 1.0
+        if self.g_ok and cs <= 1.0:
+            return "converged", Outcome("converged", None, it), (
+                f"converged after {it} iterations: the distance to the optimum and the last step are below "
+                f"tol = {self.tol:g} relative to each parameter's size (scaled gradient {gn:.2g})")
         if state.stalled:
-            return "stalled", (
+            return "stalled", Outcome("no_ascent", None, it), (
                 f"stalled at iteration {it}: no step along the search direction increases the "
-                f"log-likelihood any more, but the scaled gradient is still {gn:.3g} (tol = {self.tol:g})"
-            )
+                f"log-likelihood any more, but the scaled gradient is still {gn:.3g} (tol = {self.tol:g})")
         if self.memoryless and state.u == prev.u:
-            return "stalled", (
+            return "stalled", Outcome("float_resolution", None, it), (
                 f"stalled at iteration {it}: the update no longer changes the iterate (the steps "
                 f"are below the resolution of float64 here); the scaled gradient is {gn:.3g} "
-                f"(tol = {self.tol:g}): a larger step or a larger tol is needed"
-            )
+                f"(tol = {self.tol:g}): a larger step or a larger tol is needed")
         return None
 
-    def _trouble(self, theta, prev, u, value, gn, where: str) -> str | None:
-        """Why ``theta`` ends the run, or None when it may go on."""
+    @staticmethod
+    def _fmt(v) -> str:
+        return f"{v:.6g}"
+
+    def _at(self, theta) -> str:
+        return ", ".join(f"{n}={v:.6g}" for n, v in zip(self.problem.family.param_names, theta))
+
+    def _trouble(self, theta, prev, u, value, where: str, it: int):
+        """``(Outcome, message)`` when ``theta`` ends the run, else None. Reads only the
+        point itself: nothing here may assume the point is valid."""
         pb = self.problem
         fam = pb.family
         names = fam.param_names
         for i, x, tr in zip(pb.free, u, pb.transforms):
             name, t = names[i], theta[i]
+            label = tr.label.format(name)
             if tr.name == "square" and not x > 0.0:
-                return f"{tr.label.format(name)} crossed zero {where}: it became {x:.6g}, but it must stay > 0"
+                return (Outcome("crossed_zero", name, it, None, x),
+                        f"{label} crossed zero {where}: it became {x:.6g}, but it must stay > 0")
             if tr.name == "log" and t == 0.0 and math.isfinite(x):
-                return f"{name} underflowed to 0 {where} ({tr.label.format(name)} = {x:.6g})"
+                return Outcome("underflow", name, it, None, 0.0), f"{name} underflowed to 0 {where} ({label} = {x:.6g})"
         for name, v, p in zip(names, theta, prev):
             if not math.isfinite(v):
-                return f"{name} became {v} {where} (it was {p:.6g})"
+                return Outcome("nonfinite", name, it, p, v), f"{name} became {v} {where} (it was {p:.6g})"
         for name, v, p, c in zip(names, theta, prev, fam.constraints):
-            if c == "positive" and not v > 0.0:
-                return f"{name} crossed zero {where}: {p:.6g} -> {v:.6g}, but {name} must stay > 0"
-            if c == "unit_interval" and not 0.0 < v < 1.0:
-                return f"{name} left the interval (0, 1) {where}: {p:.6g} -> {v:.6g}"
+            if not c.check(v):
+                if c.upper < math.inf:
+                    return (Outcome("crossed_zero", name, it, p, v),
+                            f"{name} left the interval ({c.lower:g}, {c.upper:g}) {where}: {p:.6g} -> {v:.6g}")
+                if v == 0.0 and p > 0.0 and c.lower == 0.0 and abs(p) < 1e-300:
+                    return Outcome("underflow", name, it, p, v), f"{name} underflowed to 0 {where} (it was {p:.3g})"
+                return (Outcome("crossed_zero", name, it, p, v),
+                        f"{name} crossed zero {where}: {p:.6g} -> {v:.6g}, but {c.describe(name)}")
         away = False
         for name, v, p, c, lim in zip(names, theta, prev, self.centers, self.limits):
             if abs(v - c) > lim and abs(v - c) > abs(p - c):
@@ -174,16 +203,15 @@ class Monitor:
                 self.away += 1
                 if self.away >= self.leash:
                     times = "" if self.leash == 1 else f" for {self.away} iterations in a row"
-                    return (
-                        f"{name} ran away {where}: {p:.6g} -> {v:.6g}, more than {lim:.4g} away from "
-                        f"{c:.6g} and still moving away{times}"
-                    )
+                    return (Outcome("ran_away", name, it, p, v),
+                            f"{name} ran away {where}: {p:.6g} -> {v:.6g}, more than {lim:.4g} away from "
+                            f"{c:.6g} and still moving away{times}")
                 break
         if not away:
             self.away = 0
-        if not (math.isfinite(value) and math.isfinite(gn)):
-            at = ", ".join(f"{n}={v:.6g}" for n, v in zip(names, theta))
-            return f"the log-likelihood or its gradient overflowed {where} (at {at})"
+        if not math.isfinite(value):
+            return (Outcome("overflow", None, it),
+                    f"the log-likelihood or its gradient overflowed {where} (at {self._at(theta)})")
         return None
 
     def max_iter_message(self, max_iter: int) -> str:
@@ -192,7 +220,7 @@ class Monitor:
             f"{self.gn:.3g} (tol = {self.tol:g})"
         )
 
-    def finish(self, status: str, message: str, nit: int) -> dict:
+    def finish(self, status: str, outcome: Outcome, message: str, nit: int) -> dict:
         table = np.array(self.rows, dtype=np.float64)
         names = self.problem.family.param_names
         p = len(names)
@@ -204,6 +232,7 @@ class Monitor:
             "theta": self.theta,
             "value": self.value,
             "status": status,
+            "outcome": outcome,
             "message": message,
             "nit": nit,
             "nfev": self.problem.nfev,
@@ -215,10 +244,10 @@ class Monitor:
 PROGRESS_EVERY = 4096
 
 
-def drive(problem: Problem, stepper: Stepper, u0: tuple, max_iter: int, tol: float, progress=None) -> dict:
+def drive(problem: Problem, stepper: Stepper, u0: tuple, max_iter: int, tol: float, frame, progress=None) -> dict:
     """Run ``stepper`` from ``u0`` until it converges, diverges, stalls or hits max_iter.
     ``progress(done, total)``, if given, is called every few thousand iterations."""
-    monitor = Monitor(problem, tol, stepper.memoryless, stepper.leash, stepper.reach)
+    monitor = Monitor(problem, tol, frame, stepper.memoryless, stepper.leash, stepper.reach)
     state = stepper.init(u0, problem)
     outcome = monitor.begin(state)
     if outcome:
@@ -232,4 +261,4 @@ def drive(problem: Problem, stepper: Stepper, u0: tuple, max_iter: int, tol: flo
             return monitor.finish(*outcome, it)
         if progress is not None and not it % PROGRESS_EVERY:
             progress(it, max_iter)
-    return monitor.finish("max_iter", monitor.max_iter_message(max_iter), max_iter)
+    return monitor.finish("max_iter", Outcome("max_iter", None, max_iter), monitor.max_iter_message(max_iter), max_iter)

@@ -16,15 +16,16 @@ import math
 import numpy as np
 
 from .io import atomic_write
-from .sweep import OUTCOMES
+from .sweep import SWEEP_OUTCOMES
 
-__all__ = ["trajectories", "distances", "stability_map", "fit_figure", "save"]
+__all__ = ["trajectories", "distances", "stability_map", "fit_figure", "save", "pyplot", "normal_stats"]
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
 OUTCOME_COLORS = ("#4daf4a", "#ff7f00", "#e41a1c", "#377eb8")
 
 
-def _plt():
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (imported here only: pictures are optional)."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -35,7 +36,7 @@ def _plt():
 
 def save(fig, path) -> None:
     """Write ``fig`` as PNG to ``path`` atomically, then close it."""
-    plt = _plt()
+    plt = pyplot()
     try:
         with atomic_write(path, "wb") as fh:
             fig.savefig(fh, format="png", dpi=110, bbox_inches="tight")
@@ -131,7 +132,7 @@ def stability_map(ax, sweep_result, title=None):
     ax.set_xlabel("step gamma")
     ax.set_ylabel("sigma0 / sigma_hat")
     ax.set_title(title or f"{sr.method} ({sr.parametrization}), mu0 = {sr.mu0:.3g}", fontsize=9)
-    ax.legend(handles=[Patch(color=c, label=o) for c, o in zip(OUTCOME_COLORS, OUTCOMES)], fontsize=6, loc="lower left")
+    ax.legend(handles=[Patch(color=c, label=o) for c, o in zip(OUTCOME_COLORS, SWEEP_OUTCOMES)], fontsize=6, loc="lower left")
 
 
 def _edges(v: np.ndarray) -> np.ndarray:
@@ -146,7 +147,11 @@ def path_on_surface(ax, result, grid: int = 60, max_points: int = 2000):
     """The path of a two-parameter fit of any family over the contours of its average
     log-likelihood (for families that need the data at each evaluation the contours
     are drawn from a systematic subsample of at most ``max_points`` values)."""
-    fam, stats = result._context
+    from .families import Sample
+    from .source import ArraySource
+
+    ctx = result._context
+    fam, stats, units = ctx.family, ctx.stats, ctx.units
     names = list(result.params)
     t0, t1 = result.trace[names[0]], result.trace[names[1]]
     ok = np.isfinite(t0) & np.isfinite(t1)
@@ -154,21 +159,23 @@ def path_on_surface(ax, result, grid: int = 60, max_points: int = 2000):
     pad0, pad1 = 0.15 * (hi0 - lo0) or 0.1 * abs(hi0) or 1.0, 0.15 * (hi1 - lo1) or 0.1 * abs(hi1) or 1.0
     xs = np.linspace(lo0 - pad0, hi0 + pad0, grid)
     ys = np.linspace(lo1 - pad1, hi1 + pad1, grid)
-    if not fam.sufficient and getattr(stats, "x", None) is not None and stats.x.size > max_points:
-        from .families import Sample
-
-        sub = stats.x[:: stats.x.size // max_points]
-        stats = Sample(sub, **stats.extra)
+    x = getattr(stats, "x", None) if not fam.sufficient else None
+    if x is not None and x.size > max_points:
+        stats = Sample(ArraySource(x[:: x.size // max_points]), x[:: x.size // max_points].size, **stats.extra)
     f = fam.objective(stats)
-    fixed = result.options.get("fixed") or {}
+    fixed = {k: v for k, v in (result.options.get("fixed") or {}).items() if k in result.params}
     values = np.full((grid, grid), np.nan)
-    for i, y in enumerate(ys):
-        for j, x in enumerate(xs):
-            theta = dict(result.params)
-            theta[names[0]], theta[names[1]] = float(x), float(y)
-            theta.update(fixed)
-            v = f(tuple(theta.values()))[0]
-            values[i, j] = v if np.isfinite(v) else np.nan
+    with np.errstate(all="ignore"):
+        for i, y in enumerate(ys):
+            for j, xv in enumerate(xs):
+                theta = dict(result.params)
+                theta[names[0]], theta[names[1]] = float(xv), float(y)
+                theta.update(fixed)
+                try:
+                    v = f(units.theta_to_work(tuple(theta.values())))[0]
+                except (ZeroDivisionError, OverflowError):
+                    v = np.nan
+                values[i, j] = v if np.isfinite(v) else np.nan
     best = np.nanmax(values) if np.isfinite(values).any() else 0.0
     gap = np.log10(np.maximum(best - values, 1e-12))
     if np.isfinite(gap).any():
@@ -182,16 +189,28 @@ def path_on_surface(ax, result, grid: int = 60, max_points: int = 2000):
     ax.legend(fontsize=6)
 
 
+def normal_stats(result):
+    """The Normal's moments of a fit, in the data's units (what the contours of the
+    classic pictures are drawn from)."""
+    ctx = result._context
+    stats, units = ctx.stats, ctx.units
+    if units.identity:
+        return stats
+    k = units.scale
+    with np.errstate(over="ignore"):
+        return stats._replace(shift=stats.shift * k, dmean=stats.dmean * k, m2=stats.m2 * k * k, min=stats.min * k,
+                              max=stats.max * k)
+
+
 def fit_figure(result, path) -> None:
     """The picture of one fit: its path (two-parameter families) and its traces."""
-    plt = _plt()
+    plt = pyplot()
     names = list(result.params)
     two = len(names) == 2
     fig, axes = plt.subplots(1, 2 if two else len(names) + 1, figsize=(11 if two else 4 * (len(names) + 1), 4.2))
     axes = np.atleast_1d(axes)
     if two and result.family == "normal":
-        fam, stats = result._context
-        trajectories(axes[0], stats, [result], title=f"{result.method}: {result.status}")
+        trajectories(axes[0], normal_stats(result), [result], title=f"{result.method}: {result.status}")
         ax = axes[1]
     elif two:
         path_on_surface(axes[0], result)

@@ -10,10 +10,14 @@ import math
 
 import numpy as np
 
-from .families import Family
+from .families.base import Family, natural_step_from, scales_from
 from .parametrize import IDENTITY, Transform
 
 NAN = math.nan
+#: What evaluating a family far outside sensible values may raise in Python floats (a
+#: square that underflows to 0, an exp that overflows): such a point is invalid, and
+#: the driver reports it, instead of the run failing with the exception.
+ARITHMETIC = (ZeroDivisionError, OverflowError)
 #: Stands for a Jacobian that rounded to 0 (exp(u) underflowed, expit(u) reached 1):
 #: dividing by it gives a huge, finite gradient, and the driver reports the run.
 TINY = 5e-324
@@ -47,12 +51,18 @@ class Problem:
         if self.identity:
             def f(u):
                 self.nfev += 1
-                return obj(u)
+                try:
+                    return obj(u)
+                except ARITHMETIC:  # far outside anything sensible: an invalid point
+                    return -math.inf, nan_grad
         else:
             def f(u):
                 self.nfev += 1
                 theta = natural(u)
-                value, g = obj(theta)
+                try:
+                    value, g = obj(theta)
+                except ARITHMETIC:
+                    return -math.inf, nan_grad
                 if value != value or value == -math.inf:
                     return value, nan_grad
                 return value, tuple(g[i] * j(theta[i]) for i, j in zip(free, jacs))
@@ -89,10 +99,40 @@ class Problem:
             g[i] = gu / _jac(t, theta[i])
         return tuple(g)
 
+    # -- statistical scales ---------------------------------------------------------
+    def scales(self, theta) -> tuple:
+        """Statistical scale of each parameter at theta (see Family.scales), from the
+        observed information where the family has no Fisher information; never raises:
+        where nothing can be computed the parameter's own size stands in."""
+        try:
+            return self.family.scales(theta)
+        except NotImplementedError:
+            return scales_from(self._observed(theta), theta)
+        except ARITHMETIC:
+            return tuple(max(abs(t), 1e-300) for t in theta)
+
+    def natural_step(self, theta, g) -> tuple:
+        """The natural-gradient step F^-1 g of the free parameters (0 for the fixed)."""
+        free = self.free if self.fixed else None
+        try:
+            return self.family.natural_step(theta, g, free)
+        except NotImplementedError:
+            return natural_step_from(self._observed(theta), theta, g, free)
+        except ARITHMETIC:
+            scales = self.scales(theta)
+            return tuple(gi * s * s if free is None or i in free else 0.0 for i, (gi, s) in enumerate(zip(g, scales)))
+
+    def _observed(self, theta) -> np.ndarray:
+        try:
+            h = -np.asarray(self.family.hessian(theta, self.stats), dtype=float)
+        except ARITHMETIC:
+            return np.full((len(theta), len(theta)), math.nan)
+        return h
+
     def working_scales(self, u) -> tuple:
         """Statistical scale of each working coordinate at u (``s_theta / |dtheta/du|``)."""
         theta = self.natural(u)
-        scales = self.family.scales(theta)
+        scales = self.scales(theta)
         if self.identity:
             return scales
         return tuple(scales[i] / abs(_jac(t, theta[i])) for i, t in zip(self.free, self.transforms))
@@ -102,27 +142,43 @@ class Problem:
         """Hessian of the average log-likelihood with respect to u."""
         self.ngev += 1
         theta = self.natural(u)
-        h = self.family.hessian(theta, self.stats)
+        p = len(self.free)
+        try:
+            h = np.asarray(self.family.hessian(theta, self.stats), dtype=float)
+            if not self.identity:
+                _, g = self.family.value_and_grad(theta, self.stats)
+        except ARITHMETIC:  # an invalid point: a matrix no step can be taken from
+            return np.full((p, p), math.nan)
         if self.identity:
             return h
         if self.fixed:
             h = h[np.ix_(self.free, self.free)]
-        j = self.jacobian(theta)
-        _, g = self.family.value_and_grad(theta, self.stats)
-        with np.errstate(over="ignore", invalid="ignore"):  # far out: inf or nan, judged by the caller
-            curv = np.array([g[i] * t.jac2(theta[i]) for i, t in zip(self.free, self.transforms)])
-            return h * np.outer(j, j) + np.diag(curv)
+        try:
+            j = self.jacobian(theta)
+            with np.errstate(over="ignore", invalid="ignore"):  # far out: inf or nan, judged by the caller
+                curv = np.array([g[i] * t.jac2(theta[i]) for i, t in zip(self.free, self.transforms)])
+                return h * np.outer(j, j) + np.diag(curv)
+        except ARITHMETIC:
+            return np.full((p, p), math.nan)
 
     def fisher(self, u) -> np.ndarray:
         """Fisher information of one observation with respect to u."""
         self.ngev += 1
         theta = self.natural(u)
-        f = self.family.fisher(theta)
+        try:
+            f = np.asarray(self.family.fisher(theta), dtype=float)
+        except NotImplementedError:  # without a Fisher information: the observed one
+            f = self._observed(theta)
+        except ARITHMETIC:
+            f = np.full((len(theta), len(theta)), math.nan)
         if self.identity:
             return f
         if self.fixed:
             f = f[np.ix_(self.free, self.free)]
-        j = self.jacobian(theta)
+        try:
+            j = self.jacobian(theta)
+        except ARITHMETIC:
+            return np.full(f.shape, math.nan)
         with np.errstate(over="ignore", invalid="ignore"):
             return f * np.outer(j, j)
 

@@ -44,8 +44,12 @@ class FitResult:
         Average log-likelihood (per observation) at ``params``; ``-inf`` outside the
         parameter space.
     status : str
-        ``"converged"``, ``"max_iter"``, ``"diverged"`` or ``"stalled"`` (no further
-        progress possible before max_iter: see ``STATUSES``).
+        ``"converged"``, ``"max_iter"``, ``"diverged"``, ``"stalled"`` (no further
+        progress possible before max_iter) or ``"boundary"`` (the likelihood keeps
+        increasing towards the edge of the parameter space): see ``STATUSES``.
+    outcome : Outcome
+        How the run ended, as a code from ``gradmle.OUTCOMES`` with the parameter,
+        iteration and values involved (what the diagnosis reads).
     message : str
         What happened, in one or two sentences with the numbers of this run.
     nit : int
@@ -63,6 +67,13 @@ class FitResult:
         Largest relative distance of ``params`` to ``reference``: for each parameter
         ``|p - r| / max(|r|, scale)``, with ``scale`` its statistical scale at the
         reference (sigma_hat for the Normal's mu); ``inf`` when params are not finite.
+    options : dict
+        The options of the run as the user gave them, completed with the defaults:
+        ``gradmle.fit(data, **result.options)`` runs it again.
+    info : dict
+        What the run did internally: the method actually run (``method``), the time
+        (``elapsed``, seconds), the working units (``data_scale``, ``data_shift``),
+        what was dropped (``dropped``), Hessian evaluations (``ngev``).
     """
 
     params: dict
@@ -78,6 +89,8 @@ class FitResult:
     method: str
     n: int
     options: dict = field(default_factory=dict)
+    info: dict = field(default_factory=dict)
+    outcome: Any = None
     #: For status "boundary": the fit of the limiting model (e.g. the Normal for a
     #: Student-t whose df runs to infinity).
     limit_fit: Any = None
@@ -125,14 +138,19 @@ class FitResult:
     def _covariance(self):
         if not self.converged or self._context is None:
             return None
-        fam, stats = self._context
+        ctx = self._context
+        fam, units = ctx.family, ctx.units
         fixed = self.options.get("fixed") or {}
         free = [i for i, name in enumerate(self.params) if name not in fixed]
-        # The statistics are in the units the fit was made in (see fit.unscale).
-        factor = np.array([self.options.get("data_scale", 1.0) ** p for p in (fam.scale_power or [0] * len(free))])
-        theta = tuple(v / f for v, f in zip(self.params.values(), factor))
-        info = np.asarray(fam.information(theta, stats), dtype=float)[np.ix_(free, free)] * self.n
+        # The statistics are in the units the fit was made in (see gradmle.units).
+        factor = np.array([units.factor(i) for i in range(len(self.params))])
         try:
+            info = np.asarray(fam.information(ctx.theta, ctx.stats), dtype=float)[np.ix_(free, free)] * self.n
+        except (ZeroDivisionError, OverflowError):
+            info = np.full((len(free), len(free)), np.nan)
+        try:
+            if not np.all(np.isfinite(info)):
+                raise np.linalg.LinAlgError("not finite")
             np.linalg.cholesky(info)
         except np.linalg.LinAlgError:
             import warnings
@@ -169,8 +187,8 @@ class FitResult:
 
     def frozen(self):
         """The fitted distribution as a frozen scipy.stats distribution."""
-        fam, _ = self._context
-        return fam.frozen(self.params, self.options.get("loc", 0.0))
+        fam = self._context.family
+        return fam.frozen(self.params, self._context.options.data_loc(fam))
 
     @property
     def success(self) -> bool:  # the name scipy.optimize users look for
@@ -195,7 +213,9 @@ class FitResult:
             "loglik": _num(self.loglik),
             "reference": None if self.reference is None else {k: _num(v) for k, v in self.reference.items()},
             "error": _num(self.error),
-            "options": {k: _plain(v) for k, v in self.options.items() if k not in ("reference_scales",)},
+            "outcome": None if self.outcome is None else self.outcome._asdict(),
+            "options": _plain(self.options),
+            "info": _plain({k: v for k, v in self.info.items() if k not in ("reference_scales",)}),
             "diagnosis": None if d is None else {
                 "cause": d.cause,
                 "meaning": d.meaning,
@@ -243,8 +263,8 @@ class FitResult:
                 row += f" {_fmt(ref):>18} {_rel(value, ref, self.reference_scales.get(name, 0.0)):>11.2e}"
             lines.append(row)
         lines.append(f"{'loglik':<10} {_fmt(self.loglik):>18}   (average per observation; total {_fmt(self.loglik * self.n)})")
-        if fixed:
-            held = ", ".join(fixed)
+        if any(k in self.params for k in fixed):
+            held = ", ".join(k for k in fixed if k in self.params)
             lines.append(f"closed form: the restricted MLE, the maximizer with {held} held fixed" if self.reference
                          is not None else f"closed form: none with {held} held fixed")
         if not self.converged:
@@ -257,7 +277,7 @@ class FitResult:
 
     @property
     def reference_scales(self) -> dict:
-        return self.options.get("reference_scales", {})
+        return self.info.get("reference_scales", {})
 
     def __repr__(self) -> str:
         est = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params.items())

@@ -37,17 +37,16 @@ class Source:
         self.progress = None  # progress(done_bytes_or_values, total) during a pass
         #: Applied to every chunk as it is read (dropping bad values, subtracting loc).
         self.prep = None
-        #: Values read before ``prep`` on the last pass.
+        #: Values read before ``prep`` on the last pass, and masked values dropped.
         self.raw = 0
+        self.masked = 0
 
     def chunks(self) -> Iterator[tuple[int, np.ndarray]]:
         self.passes += 1
-        offset, self.raw = 0, 0
+        offset, self.raw, self.masked = 0, 0, 0
         for c in self._chunks():
-            c = np.asarray(c, dtype=np.float64)
-            if c.ndim > 1 and c.size != max(c.shape):
-                raise DataError(f"{self.name}: a chunk of shape {c.shape}: chunks must be 1-D (one column)")
-            c = c.ravel()
+            c, masked = as_chunk(c, self.name)
+            self.masked += masked
             self.raw += c.size
             if self.prep is not None:
                 c = self.prep(c)
@@ -67,20 +66,85 @@ class Source:
         return acc
 
     def to_array(self) -> np.ndarray:
-        """All the data in memory (for what needs it: quantiles, small data)."""
+        """All the data in memory (for what needs it: small data)."""
         parts = [c for _, c in self.chunks()]
         return np.concatenate(parts) if parts else np.empty(0)
 
+    def median(self, n: int, lo: float, hi: float) -> float:
+        """The exact median (numpy's convention), in bounded memory: a few passes."""
+        from .quantile import median
+
+        return median(lambda: (c for _, c in self.chunks()), n=n, lo=lo, hi=hi)
+
+
+def as_chunk(c, name: str = "data") -> tuple[np.ndarray, int]:
+    """A chunk as a 1-D float64 array, and how many masked values were dropped from it
+    (a numpy masked array, or a block of a dask masked array)."""
+    masked = 0
+    if np.ma.isMaskedArray(c):
+        mask = np.ma.getmaskarray(c)
+        masked = int(np.count_nonzero(mask))
+        c = np.asarray(c.data)[~mask] if masked else np.asarray(c.data)
+    c = np.asarray(c)
+    if c.dtype.kind not in "iuf" and c.size:
+        raise DataError(f"{name}: a chunk of the data holds {c.dtype} values, not numbers")
+    c = np.asarray(c, dtype=np.float64)
+    if c.ndim > 1 and c.size != max(c.shape):
+        raise DataError(f"{name}: a chunk of shape {c.shape}: chunks must be 1-D (one column)")
+    return c.ravel(), masked
+
 
 class ArraySource(Source):
-    def __init__(self, x: np.ndarray, chunk: int = FILE_CHUNK):
+    """Data in memory: one array, read in cache-sized chunks (what a pass over data in
+    memory costs is then what a pass over a file costs, minus the reading)."""
+
+    def __init__(self, x: np.ndarray, chunk: int = 1 << 16, name: str = "array", masked: int = 0):
         super().__init__()
-        self.x, self.chunk = x, chunk
-        self.name = "array"
+        self.x, self.chunk, self.name = x, chunk, name
+        self.size = x.size
+        #: Masked values dropped before the data became this array.
+        self.masked_before = masked
 
     def _chunks(self):
         for i in range(0, self.x.size, self.chunk):
             yield self.x[i : i + self.chunk]
+
+    def chunks(self):
+        # The array was validated when it became this source: no conversion per chunk.
+        self.passes += 1
+        self.raw, self.masked = self.x.size, self.masked_before
+        for i in range(0, self.x.size, self.chunk):
+            c = self.x[i : i + self.chunk]
+            if self.prep is not None:
+                c = self.prep(c)
+            if c.size:
+                yield i, c
+
+    def total(self, fn):
+        if self.prep is not None:
+            return super().total(fn)
+        self.passes += 1
+        x, size = self.x, self.chunk
+        acc = fn(x[:size])
+        for i in range(size, x.size, size):
+            acc = acc + fn(x[i : i + size])
+        return acc
+
+    def median(self, n: int, lo: float, hi: float) -> float:
+        self.passes += 1
+        return float(np.median(self.x))
+
+    def mad(self, median: float) -> float:
+        """The median absolute deviation from ``median`` (for starts; data in memory)."""
+        self.passes += 1
+        return float(np.median(np.abs(self.x - median)))
+
+    def apply(self, fn) -> "ArraySource":
+        """The array transformed once (a shift, a rescaling, logarithms), as a new source
+        that keeps the pass count."""
+        out = ArraySource(fn(self.x), self.chunk, self.name, self.masked_before)
+        out.passes, out.raw = self.passes, self.raw
+        return out
 
 
 class IterableSource(Source):
@@ -97,7 +161,7 @@ class IterableSource(Source):
         """The chunks of a one-shot iterator kept in memory, for a family that needs
         a pass per evaluation (they were in memory as they were produced anyway).
         Reading the iterator and the first pass over the kept chunks are one pass."""
-        kept = IterableSource([np.asarray(c, dtype=np.float64) for c in self.items])
+        kept = IterableSource(list(self.items))
         kept.name = self.name + " (kept in memory: the family needs several passes)"
         kept.prep = self.prep
         return kept
@@ -105,11 +169,7 @@ class IterableSource(Source):
     def _chunks(self):
         if not self.reiterable and self.passes > 1:
             raise DataError("the data were an iterator of chunks, which can be read only once")
-        for item in self.items:
-            arr = np.asarray(item)
-            if arr.dtype.kind not in "iuf" and arr.size:
-                raise DataError(f"a chunk of the data holds {arr.dtype} values, not numbers")
-            yield arr
+        yield from self.items
 
 
 class NpySource(Source):
@@ -346,14 +406,14 @@ class DaskSource(Source):
 
         self.passes += 1
         prep = self.prep
-        task = fn if prep is None else (lambda b: fn(prep(b)))
+        task = (lambda b: fn(as_chunk(b)[0])) if prep is None else (lambda b: fn(prep(as_chunk(b)[0])))
         parts = [dask.delayed(task)(b) for b in self.array.to_delayed().ravel()]
         root = tree(parts, lambda a, b: dask.delayed(np.add)(a, b))
         return dask.compute(root)[0]
 
     def _chunks(self):
         for block in self.array.to_delayed().ravel():
-            yield np.asarray(block.compute())
+            yield block.compute()  # (a masked block keeps its mask: chunks() drops those values)
 
 
 def is_chunked(data) -> bool:

@@ -15,20 +15,21 @@ three it is found by bisection on rho.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import choice
-from .data import as_sample
+from . import engine
 from .families import get_family
+from .methods import METHODS, get_method
 from .problem import Problem
 
-__all__ = ["Stability", "stability", "iteration_matrix", "bound_for"]
+__all__ = ["Stability", "stability", "stability_of", "iteration_matrix", "bound_for"]
 
 #: Methods whose step is a fixed gamma (the others choose their steps themselves).
-FIXED = ("gradient", "sequential", "coordinate", "fisher")
+FIXED = tuple(name for name, m in METHODS.items() if m.has_bound)
 
 #: The bounds of DESIGN.md in symbols, for the Normal (s2 = sigma_hat^2).
 _NORMAL_SYMBOLS = {
@@ -98,8 +99,9 @@ def _radius(m: np.ndarray) -> float:
 
 def bound_for(method: str, hess: np.ndarray, info: np.ndarray | None = None, n_inner: int = 1) -> float:
     """Largest stable gamma of ``method`` at a point with Hessian ``hess``; 0 when the
-    point is not a maximum (some eigenvalue of H is >= 0)."""
-    if not np.all(np.isfinite(hess)):
+    point is not a maximum (some eigenvalue of H is >= 0) or the curvature there
+    cannot be computed."""
+    if not np.all(np.isfinite(hess)) or (info is not None and not np.all(np.isfinite(info))):
         return 0.0
     eig = np.linalg.eigvalsh(hess)
     if eig.max() >= 0.0:
@@ -128,22 +130,14 @@ def bound_for(method: str, hess: np.ndarray, info: np.ndarray | None = None, n_i
     return lo
 
 
-def _optimum(fam, stats) -> tuple:
-    theta = fam.closed_form(stats)
-    if theta is None:
-        from .fit import check_options, fit_reduced
-
-        opts = check_options(fam, "auto", None, None, 1000, 1e-12, None, None, None)
-        theta = tuple(fit_reduced(fam, stats, stats.n, opts).params.values())
-    return theta
-
-
-def stability_of(fam, stats, method: str, parametrization: str, n_inner: int = 1, start=None) -> Stability:
-    """:func:`stability` on reduced data (used by the diagnosis)."""
+def stability_of(fam, reduced, method: str, parametrization: str, n_inner: int = 1, start=None) -> Stability:
+    """:func:`stability` on data already reduced (in working units; ``start`` too):
+    what the diagnosis uses. The bound is in working units (see ``in_data_units``)."""
+    stats = reduced.stats
     problem = Problem(fam, stats, fam.parametrizations()[parametrization])
-    if method not in FIXED:
+    if not get_method(method).has_bound:
         return Stability(math.inf, f"no fixed step: {method} chooses its step lengths itself", method, parametrization)
-    u_hat = problem.working(_optimum(fam, stats))
+    u_hat = problem.working(engine.optimum(fam, reduced))
     hess = problem.hessian(u_hat)
     info = problem.fisher(u_hat) if method == "fisher" else None
     bound = bound_for(method, hess, info, n_inner)
@@ -168,17 +162,41 @@ def stability_of(fam, stats, method: str, parametrization: str, n_inner: int = 1
         u0 = problem.working(start)
         h0 = problem.hessian(u0)
         info0 = problem.fisher(u0) if method == "fisher" else None
-        b0 = bound_for(method, h0, info0, n_inner) if np.all(np.isfinite(h0)) else 0.0
+        b0 = bound_for(method, h0, info0, n_inner)
         start_bound = b0 if b0 > 0 else None
     return Stability(bound, formula, method, parametrization, start_bound, hess)
 
 
-def stability(data, family="normal", method="gradient", parametrization=None, n_inner=1, init=None) -> Stability:
+def in_data_units(st: Stability, fam, reduced, fixed=()) -> Stability:
+    """A bound computed in working units, as a step in the data's units (a step of
+    gradient type is in units of theta^2: see gradmle.units). Bounds of Fisher scoring
+    are pure numbers."""
+    units = reduced.units
+    power = get_method(st.method).step_power
+    if units.scale == 1.0 or power is None or not math.isfinite(st.bound):
+        return st
+    transforms = fam.parametrizations()[st.parametrization]
+    powers = {fam.scale_power[i] for i, t in enumerate(transforms) if t.name == "identity"
+              and fam.param_names[i] not in fixed}
+    if len(powers) != 1:
+        return st
+    k = units.exponent * power * powers.pop()
+
+    def conv(b):
+        return None if b is None else math.ldexp(b, k)
+
+    return dataclasses.replace(st, bound=conv(st.bound), start_bound=conv(st.start_bound),
+                               formula=st.formula + f" (in the data's units: the data were fitted in units of "
+                                                    f"{units.scale:g})")
+
+
+def stability(data, family="normal", method="gradient", parametrization=None, n_inner=1, init=None,
+              nonfinite="raise") -> Stability:
     """The largest stable fixed step of ``method`` on ``data``.
 
     Parameters
     ----------
-    data : 1-D array-like
+    data : anything :func:`gradmle.fit` accepts
     family : str
     method : str
         ``"gradient"``, ``"sequential"``, ``"coordinate"`` or ``"fisher"`` (other
@@ -198,13 +216,12 @@ def stability(data, family="normal", method="gradient", parametrization=None, n_
     >>> round(s.bound, 6) == round(x.var(), 6)
     True
     """
-    from .fit import METHODS, _start
-
     fam = get_family(family)
-    method = choice("method", method, METHODS)
-    names = tuple(fam.parametrizations())
-    parametrization = fam.default_parametrization if parametrization is None else choice("parametrization", parametrization, names)
-    x = as_sample(data)
-    stats = fam.reduce(x)
-    start = _start(fam, stats, init) if init is not None else None
-    return stability_of(fam, stats, method, parametrization, n_inner, start)
+    method = get_method(method).name
+    n_in = n_inner if method == "coordinate" else None
+    opts = engine.check_options(fam.name, method if method != "auto" else "newton", None, init, 1, 1e-10,
+                                n_in, None, parametrization, None, nonfinite)
+    reduced = engine.reduce(fam, data, opts)
+    start = engine.start(fam, reduced, opts)[0] if init is not None else None
+    st = stability_of(fam, reduced, method, opts.parametrization, n_inner, start)
+    return in_data_units(st, fam, reduced)

@@ -8,11 +8,12 @@ array, a file read in pieces and a Dask array give the same answer to a few ulps
 
 from __future__ import annotations
 
+import math
 from typing import Iterable, NamedTuple
 
 import numpy as np
 
-__all__ = ["Moments", "moments", "merge"]
+__all__ = ["Moments", "moments", "merge", "tree", "LogMoments", "log_moments", "merge_log", "log_ratio", "log_rel"]
 
 # Elements per chunk: 64 Ki float64 values (512 KiB) stay in cache for the second sweep.
 CHUNK = 1 << 16
@@ -136,3 +137,58 @@ def moments(data: np.ndarray | Iterable[np.ndarray], chunk: int = CHUNK) -> Mome
             buf = np.empty(c.shape[0])
         parts.append(_chunk_moments(c, shift, buf))
     return _merge_all(parts)
+
+
+class LogMoments(NamedTuple):
+    """Moments of log x taken about log c, with c a value of the data:
+    ``y = log1p((x - c) / c) = log x - log c``, exact to the last digits even when all
+    values agree to many digits (1e12 + 1e-3 k), where log x itself would round to a
+    few distinct floats."""
+
+    c: float
+    m: Moments  # of y; the mean of log x is log(c) + m.mean
+
+    @property
+    def mean_rel(self) -> float:
+        return self.m.mean
+
+    @property
+    def var(self) -> float:
+        return self.m.var
+
+
+def log_ratio(x: np.ndarray, c: float, out: np.ndarray | None = None) -> np.ndarray:
+    """log(x / c) to full relative precision for positive x: log1p((x - c) / c) where x
+    is within a factor 2 of c (x - c is then exact, and log(x / c) would keep only the
+    digits of its rounding), log(x / c) elsewhere (where it is at least log 2)."""
+    y = np.divide(x, c, out=out)
+    np.log(y, out=y)
+    near = (x >= 0.5 * c) & (x <= 2.0 * c)
+    if near.any():
+        y[near] = np.log1p((x[near] - c) / c)
+    return y
+
+
+def log_rel(s: float, ref: float) -> float:
+    """log(s / ref) for positive floats, through log1p within a factor 2 of ref (where
+    log s - log ref would cancel)."""
+    r = (s - ref) / ref
+    return math.log1p(r) if -0.5 <= r <= 1.0 else math.log(s / ref) if math.isfinite(s / ref) and s / ref > 0 \
+        else math.log(s) - math.log(ref)
+
+
+def log_moments(chunk: np.ndarray) -> LogMoments:
+    """One chunk's :class:`LogMoments` (positive values)."""
+    c = float(chunk[0])
+    return LogMoments(c, moments(log_ratio(chunk, c)))
+
+
+def merge_log(a: LogMoments, b: LogMoments) -> LogMoments:
+    """Combine two :class:`LogMoments`, re-expressing b about a's c:
+    log x - log ca = (log x - log cb) + log1p((cb - ca) / ca)."""
+    if a.m.n == 0:
+        return b
+    if b.m.n == 0:
+        return a
+    d = log_rel(b.c, a.c)
+    return LogMoments(a.c, merge(a.m, b.m._replace(dmean=b.m.dmean + d)))

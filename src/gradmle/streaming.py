@@ -1,162 +1,121 @@
-"""Fitting data that arrive in pieces (see :mod:`gradmle.source`).
+"""One route for every input: a data record reduced to what a family's objective needs.
+
+Data in memory, files, iterables of chunks and Dask arrays all take this route: the
+first pass checks every chunk (NaN and infinite values, values outside the support,
+the smallest and largest value) and reduces it; the checks are merged with the
+partial results, so that bad values are refused with how many there are and where
+the first one is, whatever the source.
 
 Families with sufficient statistics reduce every chunk to a ``partial`` and merge the
 partials pairwise, in one pass; after it every iteration is O(1). Families without
-them make a first pass for their start (moments of x and log x, min and max) and then
-one pass per new point at which the likelihood is evaluated; the value, gradient and
-Hessian at a point come from the same pass. Bad values are counted over the whole
-pass and refused with how many there are and where the first one is.
+them learn their start from the first pass (moments of x and of log x, min and max)
+and then make one pass per new point at which the likelihood is evaluated; the value,
+gradient and Hessian at a point come from the same pass. On a Dask array every pass is
+a Dask computation (per-block partials combined in a tree) on whatever scheduler is
+active, a dask.distributed cluster included.
 
-On a Dask array every pass is a Dask computation (per-block partials combined in a
-tree) on whatever scheduler is active, a dask.distributed cluster included.
+Data of extreme magnitude, or far from zero compared with their spread, are then put
+in working units (:mod:`gradmle.units`): data in memory are converted once, data in
+pieces on every pass.
 """
 
 from __future__ import annotations
 
+import copy
 import math
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from .families import Family, Sample
-from .source import DaskSource, Source
-from .stats import tree
+from .families.base import Family, Refine, Sample, StatisticsOverflow
+from .record import DataRecord
+from .source import ArraySource, DaskSource, Source, as_chunk
+from .stats import log_moments, merge, merge_log, moments, tree
+from .units import Units, choose_units
 
-__all__ = ["reduce_source", "tree"]
+__all__ = ["Reduced", "reduce_record", "statistics", "tree"]
+
+
+class Reduced(NamedTuple):
+    """A record reduced for one family, in working units."""
+
+    stats: Any
+    #: Values fitted (after anything dropped).
+    n: int
+    units: Units
+    #: Smallest and largest value, in working units (None when the family checks its
+    #: own data and no pass computed them).
+    lo: float | None
+    hi: float | None
+    #: What was left out, by reason ("masked", "nonfinite") -> count.
+    dropped: dict
+    #: The source the statistics were read from (in working units).
+    source: Source
+    #: The record in the data's units (with the chunks of a one-shot iterator kept
+    #: when they had to be), for what must read the same data again.
+    record: DataRecord
 
 
 # -- checking a chunk ------------------------------------------------------------------
 
-def _scan(fam: Family, chunk: np.ndarray, offset: int) -> dict:
-    """Counts of non-finite values and of values outside the support, with the first."""
-    out = {"n": chunk.size, "nonfinite": 0, "outside": 0, "first_nonfinite": None, "first_outside": None,
-           "lo": math.inf, "hi": -math.inf}
-    bad = ~np.isfinite(chunk)
-    k = int(np.count_nonzero(bad))
-    if k:
+def _scan(fam: Family, chunk: np.ndarray) -> dict:
+    """Counts of non-finite values and of values outside the support (each with the
+    first, by position in this chunk), and the smallest and largest finite value."""
+    out = {"n": chunk.size, "nonfinite": 0, "kinds": (0, 0, 0), "first_nonfinite": None, "outside": 0,
+           "first_outside": None, "lo": math.inf, "hi": -math.inf}
+    lo, hi = float(chunk.min()), float(chunk.max())  # NaN and inf show in these
+    where = None
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        bad = ~np.isfinite(chunk)
         i = int(np.flatnonzero(bad)[0])
-        out.update(nonfinite=k, first_nonfinite=(offset + i, float(chunk[i])))
-        chunk = chunk[~bad]
-    if chunk.size:
-        out.update(lo=float(chunk.min()), hi=float(chunk.max()))
-    try:
-        fam.check_support(chunk)
-    except ValueError:
-        s = fam.support
-        with np.errstate(invalid="ignore"):
-            if s == "positive":
-                mask = chunk <= 0
-            elif s == "nonnegative":
-                mask = chunk < 0
-            elif s == "unit_interval":
-                mask = (chunk <= 0) | (chunk >= 1)
-            else:
-                mask = (chunk < 0) | (chunk != np.floor(chunk))
+        nan = int(np.count_nonzero(np.isnan(chunk)))
+        pos = int(np.count_nonzero(chunk == math.inf))
+        out.update(nonfinite=int(np.count_nonzero(bad)), kinds=(nan, pos, int(bad.sum()) - nan - pos),
+                   first_nonfinite=(i, float(chunk[i])))
+        where = np.flatnonzero(~bad)
+        chunk = chunk[where]
+        lo, hi = (float(chunk.min()), float(chunk.max())) if chunk.size else (math.inf, -math.inf)
+    out.update(lo=lo, hi=hi)
+    mask = fam.support.bad(chunk) if chunk.size else None
+    if mask is not None:
         i = int(np.flatnonzero(mask)[0])
-        out.update(outside=int(np.count_nonzero(mask)), first_outside=(offset + i, float(chunk[i])))
+        out.update(outside=int(np.count_nonzero(mask)),
+                   first_outside=(int(where[i]) if where is not None else i, float(chunk[i])))
     return out
 
 
 def _merge_scans(a: dict, b: dict) -> dict:
     out = {k: a[k] + b[k] for k in ("n", "nonfinite", "outside")}
+    out["kinds"] = tuple(x + y for x, y in zip(a["kinds"], b["kinds"]))
     out.update(lo=min(a["lo"], b["lo"]), hi=max(a["hi"], b["hi"]))
     for key in ("first_nonfinite", "first_outside"):
-        out[key] = a[key] if a[key] is not None else b[key]
+        # Positions are relative to the start of each part: b's start after a's values.
+        first = a[key] if a[key] is not None else b[key] and (b[key][0] + a["n"], b[key][1])
+        out[key] = first
+    for key in ("raw", "masked"):
+        if key in a or key in b:
+            out[key] = a.get(key, 0) + b.get(key, 0)
     return out
 
 
-def _refuse(fam: Family, source: Source, scan: dict) -> None:
-    n = scan["n"]
-    if n == 0:
-        raise ValueError(f"{source.name}: no values (empty data)")
-    if not fam.streamable:
-        return
-    if n < 2:
-        raise ValueError(f"{source.name}: only 1 value: at least 2 are needed")
-    where = getattr(source, "line_of", None)
-    for key, what in (("nonfinite", "are NaN or infinite"), ("outside", f"are outside the support of the {fam.name} family")):
-        if scan[key]:
-            i, v = scan[f"first_{key}"]
-            at = f"line {where(i)}" if where and key == "nonfinite" else f"index {i}"
-            rule = "" if key == "nonfinite" else f" ({_rule(fam.support)})"
-            raise ValueError(f"{source.name}: {scan[key]} of {n} values {what}{rule}; the first is {v!r} at {at}")
+EMPTY_SCAN = {"n": 0, "nonfinite": 0, "kinds": (0, 0, 0), "first_nonfinite": None, "outside": 0,
+              "first_outside": None, "lo": math.inf, "hi": -math.inf}
 
 
-def _rule(support: str) -> str:
-    return {"positive": "values must be > 0", "nonnegative": "values must be >= 0",
-            "unit_interval": "values must be strictly between 0 and 1",
-            "counts": "values must be whole numbers >= 0"}.get(support, "")
-
-
-# -- one pass ----------------------------------------------------------------------------
-
-def _first_pass_partial(fam: Family, chunk: np.ndarray, offset: int, prep=None):
-    if prep is not None:
-        chunk = prep(np.asarray(chunk, dtype=np.float64))
-    scan = _scan(fam, chunk, offset)
-    if scan["nonfinite"] or scan["outside"]:
-        return scan, None
-    if fam.sufficient:
-        return scan, fam.partial(chunk)
-    return scan, _moments_partial(chunk, fam.support == "positive")
-
+# -- the first pass -------------------------------------------------------------------
 
 def _moments_partial(chunk: np.ndarray, logs: bool) -> dict:
     """What a family without sufficient statistics learns from the first pass."""
-    from .stats import moments
-
     m = moments(chunk)
     d = chunk - m.mean
     d2 = d * d
-    out = {"m": m, "m3": float(np.dot(d2, d)), "m4": float(np.dot(d2, d2)),
-           "min": float(chunk.min()), "max": float(chunk.max())}
+    out = {"m": m, "m3": float(np.dot(d2, d)), "m4": float(np.dot(d2, d2))}
     if logs:
-        y = np.log(chunk)
-        out["lm"] = moments(y)
+        out["log"] = log_moments(chunk)
     return out
 
 
-class NeedsRescale(Exception):
-    """The first pass found values of a magnitude that must be fitted rescaled."""
-
-    def __init__(self, scale: float):
-        super().__init__(scale)
-        self.scale = scale
-
-
-def reduce_source(fam: Family, source: Source, progress=None, rescale: bool = True):
-    """One pass over ``source``: the family's statistics (a Sample for families that
-    evaluate by passes). Raises NeedsRescale when the values are so large or small that
-    the family must see them divided by a power of two (see fit.data_scale)."""
-    source.progress = progress
-    # Values of extreme magnitude may overflow these statistics: then they are redone
-    # rescaled, so numpy need not warn about this pass.
-    with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
-        if isinstance(source, DaskSource):
-            scan, partial = _dask_first_pass(fam, source)
-        else:
-            scans, partials = [], []
-            for offset, chunk in source.chunks():
-                scan, part = _first_pass_partial(fam, chunk, offset)
-                scans.append(scan)
-                partials.append(part)
-            scan = tree(scans, _merge_scans) or {"n": 0, "nonfinite": 0, "outside": 0}
-            partial = tree(partials, fam.combine if fam.sufficient else _merge_moments) if scan["n"] else None
-    _refuse(fam, source, scan)
-    if rescale:
-        from .fit import data_scale
-
-        scale = data_scale(fam, scan["lo"], scan["hi"])
-        if scale != 1.0:
-            raise NeedsRescale(scale)
-    if fam.sufficient:
-        return fam.finish(partial)
-    return _stream_sample(fam, source, partial, scan["n"])
-
-
-
 def _merge_moments(a: dict, b: dict) -> dict:
-    from .stats import merge
-
     # Third and fourth central sums merged as Pebay (2008) gives them.
     ma, mb = a["m"], b["m"]
     na, nb = ma.n, mb.n
@@ -166,41 +125,231 @@ def _merge_moments(a: dict, b: dict) -> dict:
     m3 = a["m3"] + b["m3"] + d2 * delta * na * nb * (na - nb) / (n * n) + 3 * delta * (na * mb.m2 - nb * ma.m2) / n
     m4 = (a["m4"] + b["m4"] + d2 * d2 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n)
           + 6 * d2 * (na * na * mb.m2 + nb * nb * ma.m2) / (n * n) + 4 * delta * (na * b["m3"] - nb * a["m3"]) / n)
-    out = {"m": merge(ma, mb), "m3": m3, "m4": m4, "min": min(a["min"], b["min"]), "max": max(a["max"], b["max"])}
-    if "lm" in a:
-        out["lm"] = merge(a["lm"], b["lm"])
+    out = {"m": merge(ma, mb), "m3": m3, "m4": m4}
+    if "log" in a and "log" in b:
+        out["log"] = merge_log(a["log"], b["log"])
     return out
 
 
-def _stream_sample(fam: Family, source: Source, part: dict, n: int) -> Sample:
-    m = part["m"]
-    fam.check_spread(part["min"], part["max"], n)
-    info = {"mean": m.mean, "var": m.var, "m4": part["m4"] / n, "min": part["min"], "max": part["max"]}
-    if "lm" in part:
-        lm = part["lm"]
-        info.update(log_mean=lm.mean, log_var=lm.var, log_max=math.log(part["max"]))
-    return Sample(None, source=source, n=n, **fam.prepare(info))
+class _Pass(NamedTuple):
+    """How the first pass reduces a chunk: the family's partial (sufficient
+    statistics) or the moments (one pass per evaluation)."""
+
+    partial: Any
+    combine: Any
+    #: Skip the check of every value: the family's sums reveal bad values themselves.
+    trusting: bool
 
 
-# -- Dask ----------------------------------------------------------------------------------
+def _plan(fam: Family, record: DataRecord, refine: Refine | None = None) -> _Pass:
+    if refine is not None:
+        return _Pass(refine.partial, refine.combine, False)
+    if fam.sufficient:
+        return _Pass(fam.partial, fam.combine, fam.checks_finite and record.nonfinite == "raise")
+    logs = fam.support.positive
+    return _Pass(lambda c: _moments_partial(c, logs), _merge_moments, False)
 
-def _dask_first_pass(fam: Family, source: DaskSource):
+
+def _chunk_pass(plan: _Pass, fam: Family, chunk: np.ndarray):
+    """(scan, partial) of one chunk (prep already applied)."""
+    if plan.trusting:
+        return {**EMPTY_SCAN, "n": chunk.size, "trusted": True}, plan.partial(chunk)
+    scan = _scan(fam, chunk)
+    if scan["nonfinite"] or scan["outside"]:
+        return scan, None
+    return scan, plan.partial(chunk)
+
+
+def _block_pass(plan: _Pass, fam: Family, block, prep):
+    """A Dask block's (scan, partial), with what it held before ``prep``."""
+    chunk, masked = as_chunk(block)
+    raw = chunk.size
+    if prep is not None:
+        chunk = prep(chunk)
+    if not chunk.size:
+        return {**EMPTY_SCAN, "raw": raw, "masked": masked}, None
+    scan, part = _chunk_pass(plan, fam, chunk)
+    return {**scan, "raw": raw, "masked": masked}, part
+
+
+def _first_pass(fam: Family, source: Source, plan: _Pass, progress=None):
+    """One pass: the merged scan and the merged partial (None when bad values or no
+    values were found)."""
+    source.progress = progress
+    # Values of extreme magnitude may overflow these statistics: then they are redone
+    # in rescaled units, so numpy need not warn about this pass.
+    with np.errstate(over="ignore", invalid="ignore", under="ignore", divide="ignore"):
+        if isinstance(source, DaskSource):
+            return _dask_first_pass(fam, source, plan)
+        scans, partials = [], []
+        for _, chunk in source.chunks():
+            scan, part = _chunk_pass(plan, fam, chunk)
+            scans.append(scan)
+            partials.append(part)
+        scan = tree(scans, _merge_scans) or dict(EMPTY_SCAN)
+        scan["raw"], scan["masked"] = source.raw, source.masked
+        clean = scan["n"] and not (scan["nonfinite"] or scan["outside"])
+        return scan, (tree(partials, plan.combine) if clean else None)
+
+
+def _dask_first_pass(fam: Family, source: DaskSource, plan: _Pass):
     import dask
 
     blocks = source.array.to_delayed().ravel()
-    sizes = np.cumsum([0] + [int(c) for c in source.array.chunks[0]])
-    parts = [dask.delayed(_first_pass_partial)(fam, b, int(off), source.prep) for b, off in zip(blocks, sizes[:-1])]
-    combine = fam.combine if fam.sufficient else _merge_moments
+    parts = [dask.delayed(_block_pass)(plan, fam, b, source.prep) for b in blocks]
 
     def both(a, b):
         (sa, pa), (sb, pb) = a, b
-        s = _merge_scans(sa, sb)
-        p = None if pa is None or pb is None else combine(pa, pb)
-        return s, p
+        return _merge_scans(sa, sb), (pb if pa is None else pa if pb is None else plan.combine(pa, pb))
 
     root = tree(parts, lambda a, b: dask.delayed(both)(a, b))
-    if root is None:
-        return {"n": 0, "nonfinite": 0, "outside": 0}, None
     source.passes += 1
+    if root is None:
+        return {**EMPTY_SCAN, "raw": 0, "masked": 0}, None
     (scan, partial), = dask.compute(root)
+    if scan["nonfinite"] or scan["outside"]:
+        partial = None
     return scan, partial
+
+
+# -- refusals ------------------------------------------------------------------------------
+
+def _refuse(fam: Family, record: DataRecord, source: Source, scan: dict) -> None:
+    n, name = scan["n"], source.name
+    if n == 0:
+        if scan.get("raw"):
+            what = "masked, NaN or infinite" if scan.get("masked") else "NaN or infinite"
+            raise ValueError(f"{name}: all {scan['raw'] + scan.get('masked', 0)} values are {what}: no data to fit")
+        raise ValueError(f"{name}: no values (empty data)")
+    if n < 2:
+        raise ValueError(f"{name}: only 1 value: at least 2 are needed")
+    where = getattr(source, "line_of", None)
+    if scan["nonfinite"]:
+        i, v = scan["first_nonfinite"]
+        kinds = ", ".join(f"{k} {what}" for k, what in zip(scan["kinds"], ("NaN", "+inf", "-inf")) if k)
+        at = f"line {where(i)}" if where else f"index {i}"
+        raise ValueError(f"{name}: {scan['nonfinite']} of {n} values are NaN or infinite; the first is {v!r} at {at} "
+                         f"({kinds}); only finite numbers can be fitted (nonfinite='drop' drops them)")
+    if scan["outside"]:
+        i, v = scan["first_outside"]
+        raise ValueError(f"{name}: {scan['outside']} of {n} values are outside the support of the {fam.name} family "
+                         f"({fam.support.rule}); the first is {v!r} at index {i}")
+
+
+def _name_culprits(fam: Family, record: DataRecord, source: Source, prep) -> dict:
+    """A full check of a source whose trusted sums came out non-finite."""
+    source.prep = prep
+    scan, _ = _first_pass(fam, source, _Pass(lambda c: None, lambda a, b: None, False))
+    _refuse(fam, record, source, scan)
+    return scan
+
+
+# -- the route -----------------------------------------------------------------------------
+
+def _compose(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return lambda chunk: b(a(chunk))
+
+
+def _units(fam: Family, scan: dict, partial) -> Units:
+    lo, hi = scan["lo"], scan["hi"]
+    if not math.isfinite(lo):  # a family that checks its own data: its typical size
+        with np.errstate(all="ignore"):
+            lo = hi = fam.magnitude(partial)
+    return choose_units(fam.scale_power, fam.loc_index, fam.support.positive, lo, hi, fam.centers_itself)
+
+
+def statistics(fam: Family, data):
+    """The statistics of ``data`` (anything gradmle.fit accepts) for ``fam``, in the
+    data's own units: what a family's objective is checked with against references."""
+    from .record import as_record
+
+    return reduce_record(fam, as_record(data), in_units=False).stats
+
+
+def reduce_record(fam: Family, record: DataRecord, progress=None, in_units: bool = True) -> Reduced:
+    """Reduce ``record`` for ``fam``: one pass (a few when the data must be put in
+    working units, or a family asks for a second, more precise pass). With
+    ``in_units=False`` the data stay in their own units."""
+    source = record.source
+    if not source.reiterable and not fam.sufficient:
+        source = source.kept()
+        record = DataRecord(source, record.nonfinite, record.loc, record.weights, record.censoring)
+    source = copy.copy(source)  # this reduction's own passes and prep; the record's source is untouched
+    source.passes = 0
+    prep = record.prep()
+    raw = None
+    if isinstance(source, ArraySource) and prep is not None:
+        raw = source.x.size
+        source = source.apply(prep)  # in memory: dropped and shifted once, not on every pass
+        prep = None
+    source.prep = prep
+    plan = _plan(fam, record)
+    scan, partial = _first_pass(fam, source, plan, progress)
+    _refuse(fam, record, source, scan)
+    raw = scan.get("raw", scan["n"]) if raw is None else raw
+    dropped = {k: v for k, v in (("masked", scan.get("masked", 0)), ("nonfinite", raw - scan["n"])) if v}
+    stats, overflow = None, False
+    trusted = not math.isfinite(scan["lo"])
+    # Data of extreme magnitude are put in working units before their statistics are
+    # finished (those may have overflowed); a family that checks its own data is sized
+    # by its sums.
+    units = _units(fam, scan, partial) if in_units and not trusted else Units()
+    if fam.sufficient and units.identity:
+        try:
+            stats = fam.finish(partial)
+        except StatisticsOverflow:
+            # Trusted sums that are not finite: bad values (named now) or sums that
+            # overflow float64 (then the data are fitted rescaled).
+            scan = _name_culprits(fam, record, source, prep)
+            overflow = True
+        except Refine as refine:
+            stats = refine
+        if trusted and in_units:
+            units = _units(fam, scan, partial)
+    if fam.sufficient and (not units.identity or overflow or isinstance(stats, Refine)) or \
+            (not fam.sufficient and not units.identity):
+        if not source.reiterable:
+            raise ValueError(f"{source.name}: values of magnitude near {units.scale:.3g} must be read again in "
+                             "working units, and an iterator can be read only once: pass a list or a file")
+        if isinstance(source, ArraySource):
+            if not units.identity:
+                source = source.apply(units.prep)
+        else:
+            source.prep = _compose(prep, None if units.identity else units.prep)
+        refine = stats if isinstance(stats, Refine) else None
+        plan = _plan(fam, record, refine)
+        scan, partial = _first_pass(fam, source, plan, progress)
+        if fam.sufficient:
+            try:
+                stats = (refine.finish if refine else fam.finish)(partial)
+            except Refine as again:  # in working units the cheap pass may now need refining
+                scan, partial = _first_pass(fam, source, _plan(fam, record, again), progress)
+                stats = again.finish(partial)
+    lo, hi = (scan["lo"], scan["hi"]) if math.isfinite(scan["lo"]) else (None, None)
+    if not fam.sufficient:
+        stats = _sample(fam, source, partial, scan)
+    return Reduced(stats, scan["n"], units, lo, hi, dropped, source, record)
+
+
+def _sample(fam: Family, source: Source, part: dict, scan: dict) -> Sample:
+    m = part["m"]
+    n = scan["n"]
+    info = {"n": n, "mean": m.mean, "var": m.var, "m4": part["m4"] / n, "min": scan["lo"], "max": scan["hi"]}
+    if "log" in part:
+        info["log"] = part["log"]
+    in_memory = isinstance(source, ArraySource)
+    if getattr(fam, "needs_median", False) or in_memory:
+        info["median"] = source.median(n, scan["lo"], scan["hi"])
+    if in_memory:
+        info["mad"] = source.mad(info["median"])
+    extra = fam.prepare(info)
+    if in_memory:
+        transformed = fam.pretransform(source.x, extra)
+        if transformed is not None:
+            source = source.apply(lambda x: transformed)
+            extra["transformed"] = True
+    return Sample(source, n, **extra)

@@ -7,20 +7,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import as_sample
+from . import engine
 from .families import get_family
-from .fit import check_options, fit_reduced
-from .stability import stability_of
+from .methods import get_method
+from .stability import in_data_units, stability_of
 
-__all__ = ["sweep", "SweepResult", "OUTCOMES", "classify"]
+__all__ = ["sweep", "SweepResult", "SWEEP_OUTCOMES", "classify"]
 
 #: Outcome codes of a stability map, in the order of their integer codes.
-OUTCOMES = ("converged", "oscillating", "diverged", "too slow")
+SWEEP_OUTCOMES = ("converged", "oscillating", "diverged", "too slow")
 
 
 @dataclass
 class SweepResult:
-    """Outcome codes (indices into ``OUTCOMES``) on a grid: rows are start sigmas,
+    """Outcome codes (indices into ``SWEEP_OUTCOMES``) on a grid: rows are start sigmas,
     columns are steps."""
 
     method: str
@@ -34,7 +34,7 @@ class SweepResult:
     sigma_hat: float
 
     def counts(self) -> dict:
-        return {name: int((self.outcome == k).sum()) for k, name in enumerate(OUTCOMES)}
+        return {name: int((self.outcome == k).sum()) for k, name in enumerate(SWEEP_OUTCOMES)}
 
 
 def classify(result) -> int:
@@ -55,22 +55,24 @@ def classify(result) -> int:
     return 1 if flips >= 0.4 else 3
 
 
-def sweep_reduced(fam, stats, n, method, parametrization, steps, sigma0s, mu0, max_iter, tol, n_inner, progress=None):
+def sweep_reduced(fam, reduced, method, parametrization, steps, sigma0s, mu0, max_iter, tol, n_inner, progress=None):
+    """The outcome grid on data already reduced (steps and starts in the data's units)."""
     outcome = np.zeros((len(sigma0s), len(steps)), dtype=np.int8)
     total = outcome.size
     for i, s0 in enumerate(sigma0s):
         for j, g in enumerate(steps):
-            opts = check_options(fam, method, float(g), {"mu": mu0, "sigma": float(s0)}, max_iter, tol,
-                                 n_inner, None, parametrization)
-            outcome[i, j] = classify(fit_reduced(fam, stats, n, opts))
+            opts = engine.check_options(fam.name, method, float(g), {"mu": float(mu0), "sigma": float(s0)}, max_iter,
+                                        tol, n_inner, None, parametrization)
+            outcome[i, j] = classify(engine.run(fam, reduced, opts))
             if progress:
                 progress(i * len(steps) + j + 1, total)
     return outcome
 
 
 def sweep(data, method="gradient", parametrization=None, steps=None, sigma0s=None, mu0=None,
-          max_iter=500, tol=1e-8, n_inner=None, progress=None) -> SweepResult:
-    """Run ``method`` (a fixed-step scheme) over a grid of steps and starting sigmas.
+          max_iter=500, tol=1e-8, n_inner=None, progress=None, nonfinite="raise") -> SweepResult:
+    """Run ``method`` (a fixed-step scheme) over a grid of steps and starting sigmas of
+    the Normal, on ``data`` (anything :func:`gradmle.fit` accepts).
 
     Parameters
     ----------
@@ -86,21 +88,26 @@ def sweep(data, method="gradient", parametrization=None, steps=None, sigma0s=Non
     >>> import numpy as np, gradmle
     >>> x = np.random.default_rng(0).normal(2.0, 1.0, 1000)
     >>> m = gradmle.sweep(x, steps=[0.1, 5.0], sigma0s=[1.0])
-    >>> [gradmle.OUTCOMES[k] for k in m.outcome[0]]
+    >>> [gradmle.SWEEP_OUTCOMES[k] for k in m.outcome[0]]
     ['converged', 'oscillating']
     """
     fam = get_family("normal")
-    x = as_sample(data)
-    stats = fam.reduce(x)
-    opts = check_options(fam, method, None, None, max_iter, tol, n_inner if method == "coordinate" else None,
-                         None, parametrization)
-    method, par = opts["run"], opts["parametrization"]
-    n_in = opts.get("n_inner", 1)
-    st = stability_of(fam, stats, method, par, n_in)
-    s_hat = math.sqrt(stats.var)
+    m = get_method(method)
+    if not m.has_bound:
+        raise ValueError(f"unknown method {method!r} for a stability map; valid: "
+                         "gradient, sequential, coordinate, fisher (the fixed-step methods)")
+    coord = m.name == "coordinate"
+    opts = engine.check_options(fam.name, m.name, None, None, max_iter, tol, n_inner if coord else None, None,
+                                parametrization, None, nonfinite)
+    reduced = engine.reduce(fam, data, opts)
+    par = opts.parametrization
+    n_in = opts.n_inner or 1
+    st = in_data_units(stability_of(fam, reduced, m.name, par, n_in), fam, reduced)
+    units = reduced.units
+    s_hat = math.sqrt(reduced.stats.var) * units.scale
+    xbar = units.to_data(0, reduced.stats.mean)
     steps = np.asarray(steps if steps is not None else st.bound * np.logspace(-2, math.log10(30), 24), dtype=float)
     sigma0s = np.asarray(sigma0s if sigma0s is not None else s_hat * np.logspace(-2, 2, 21), dtype=float)
-    mu0 = float(stats.mean + s_hat) if mu0 is None else float(mu0)
-    outcome = sweep_reduced(fam, stats, x.shape[0], method, par, steps, sigma0s, mu0, max_iter, tol,
-                            n_in if method == "coordinate" else None, progress)
-    return SweepResult(method, par, steps, sigma0s, mu0, outcome, st.bound, st.formula, s_hat)
+    mu0 = float(xbar + s_hat) if mu0 is None else float(mu0)
+    outcome = sweep_reduced(fam, reduced, m.name, par, steps, sigma0s, mu0, max_iter, tol, opts.n_inner, progress)
+    return SweepResult(m.name, par, steps, sigma0s, mu0, outcome, st.bound, st.formula, s_hat)

@@ -1,9 +1,17 @@
 """The family protocol: what a distribution must provide to be fitted.
 
 A family works from a reduction of the data (its sufficient statistics where it has
-them) and evaluates the *average* log-likelihood, its gradient and Hessian from that
-reduction. Everything is on the natural scale of the parameters; transforms to an
-unconstrained scale live in :mod:`gradmle.parametrize`.
+them, else a :class:`Sample` that reads the data once per evaluation) and evaluates the
+*average* log-likelihood, its gradient and Hessian from that reduction. Everything is
+on the natural scale of the parameters; transforms to an unconstrained scale come from
+the parameters' constraints (:mod:`gradmle.constraints`).
+
+What a family must give: ``name``, ``param_names``, ``constraints``, ``support``; the
+reduction (``partial``/``combine``/``finish`` with sufficient statistics, or
+``prepare``/``chunk_sums``/``assemble`` for one pass per evaluation); ``initial``;
+``objective`` and ``hessian``. Everything else has a default: ``fisher`` (without it
+the observed information stands in), ``frame`` (the run-away rule from the data's
+range), ``closed_form``, ``limit`` and ``limit_fit`` (no boundary case).
 """
 
 from __future__ import annotations
@@ -13,7 +21,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..parametrize import IDENTITY, for_constraint
+from ..constraints import REAL, Constraint, Support, as_constraint, as_support
+from ..parametrize import IDENTITY
 
 Theta = tuple  # a tuple of Python floats, in the order of ``Family.param_names``
 
@@ -21,45 +30,27 @@ Theta = tuple  # a tuple of Python floats, in the order of ``Family.param_names`
 CHUNK = 1 << 16
 
 
-def chunked(x: np.ndarray, size: int = CHUNK):
-    """Yield ``(chunk, scratch)`` pairs over ``x``: ``scratch`` is a buffer of the
-    chunk's length for temporaries, reused across chunks."""
-    buf = np.empty(min(size, x.size))
-    for i in range(0, x.size, size):
-        c = x[i : i + size]
-        yield c, buf[: c.size]
-
-#: Constraints a parameter may declare.
-CONSTRAINTS = ("real", "positive", "unit_interval")
-#: Supports a family may declare (what values the data may take).
-SUPPORTS = ("real", "positive", "nonnegative", "unit_interval", "counts")
-
-
 class StatisticsOverflow(ValueError):
     """The data are finite but their sums overflow float64: fit them rescaled."""
 
 
-class Sample:
-    """The data, kept for families without sufficient statistics (each evaluation is
-    a pass), with a one-entry cache: the objective stores what one pass computed at
-    the last theta, so the Hessian at that same theta costs nothing more.
+class Refine(Exception):
+    """Raised by ``finish`` when a cheap first pass was not precise enough: the data
+    are read once more with ``partial``, ``combine`` and ``finish`` given here."""
 
-    The data are an in-memory array ``x``, or (see gradmle.streaming) a source read
-    chunk by chunk on every pass; ``passes`` counts the passes made."""
+    def __init__(self, partial, combine, finish):
+        super().__init__("another pass")
+        self.partial, self.combine, self.finish = partial, combine, finish
 
-    __slots__ = ("x", "extra", "cache", "source", "passes", "size")
 
-    def __init__(self, x: np.ndarray | None, source=None, n: int | None = None, **extra):
-        self.x = x
-        self.source = source
-        self.size = x.size if x is not None else n
-        self.extra = extra
+class Cached:
+    """A one-entry cache: the objective stores what one evaluation computed at the last
+    point, so the Hessian at that same point costs nothing more."""
+
+    __slots__ = ("cache",)
+
+    def __init__(self):
         self.cache: dict = {}
-        self.passes = 0
-
-    @property
-    def n(self) -> int:
-        return self.size
 
     def at(self, theta, compute):
         """``compute(theta)``, remembered for the last theta asked."""
@@ -69,94 +60,111 @@ class Sample:
             self.cache["theta"], self.cache["value"] = theta, value
         return self.cache["value"]
 
+
+class Sample(Cached):
+    """The data of a family without sufficient statistics: a source read once per
+    evaluation (an in-memory array is a source of cache-sized chunks), the number of
+    values ``n`` and what the first pass learnt (``extra``)."""
+
+    __slots__ = ("source", "n", "extra")
+
+    def __init__(self, source, n: int, **extra):
+        super().__init__()
+        self.source = source
+        self.n = n
+        self.extra = extra
+
+    @property
+    def passes(self) -> int:
+        return self.source.passes
+
+    @property
+    def x(self) -> np.ndarray | None:
+        """The values, when they are in memory (None for data read in pieces)."""
+        return getattr(self.source, "x", None)
+
     def total(self, fn) -> np.ndarray:
-        """``fn(chunk)`` summed over the data: one pass. In-memory data go in
-        cache-sized chunks, so that the temporaries of ``fn`` stay in cache."""
-        self.passes += 1
+        """``fn(chunk)`` summed over the data: one pass."""
         # Far from the optimum (a trial point of a line search) sums may overflow: the
         # family turns a non-finite value into -inf, so numpy need not warn about it.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            if self.x is None:
-                return self.source.total(fn)
-            x = self.x
-            acc = fn(x[:CHUNK])
-            for i in range(CHUNK, x.size, CHUNK):
-                acc = acc + fn(x[i : i + CHUNK])
-            return acc
+            return self.source.total(fn)
 
 
 class Family:
     """Base class of distribution families.
 
-    Subclasses set ``name``, ``param_names`` and ``constraints`` and implement the
-    methods below. ``loglik``, ``grad`` and ``hessian`` are averages over the sample
-    (so they do not grow with n) and receive the statistics returned by ``reduce``.
+    ``objective``, ``hessian`` and ``fisher`` are averages over the sample (they do not
+    grow with n) and receive the statistics returned by the reduction.
     """
 
     name: str = ""
     param_names: tuple[str, ...] = ()
-    constraints: tuple[str, ...] = ()
-    #: The values the data may take (see ``SUPPORTS``).
-    support: str = "real"
+    #: One :class:`~gradmle.constraints.Constraint` per parameter (names are accepted).
+    constraints: tuple = ()
+    #: The values the data may take (a :class:`~gradmle.constraints.Support` or its name).
+    support: Support | str = "real"
     #: The scipy.stats distribution with the same parameters (``result.frozen()``).
     scipy_name: str = ""
     #: True when the support starts at ``loc`` and ``loc`` is not estimated: then
     #: ``fixed={"loc": c}`` fits the data minus c (default 0), as scipy's ``floc``.
     shiftable: bool = False
-    #: True when ``reduce`` yields statistics that make every evaluation O(1); False
-    #: when each evaluation of the likelihood is a pass over the data.
+    #: True when the reduction yields statistics that make every evaluation O(1);
+    #: False when each evaluation of the likelihood is a pass over the data.
     sufficient: bool = True
     #: How each parameter scales with the data's units (1 for loc and scale, 0 for a
     #: shape), or None when the family cannot be rescaled (counts, the unit interval).
     scale_power: tuple[int, ...] | None = None
+    #: The parameter that moves with a shift of the data (a location), if any.
+    loc_index: int | None = None
+    #: True when the family keeps its location to full precision itself (so the data
+    #: need not be taken about a value in their middle; see gradmle.units).
+    centers_itself: bool = False
     #: False when the log-likelihood has kinks (Laplace in loc): "auto" then returns
     #: the closed form instead of iterating.
     smooth: bool = True
-    #: True when ``reduce`` itself detects NaN and infinite values (its statistics come
-    #: out non-finite) and then calls ``refuse_nonfinite``: the separate pass that
-    #: checks every value is skipped.
+    #: True when the first pass's sums come out non-finite for NaN, infinite or
+    #: out-of-support values: the separate check of every value is then skipped (and
+    #: made only to name the culprit). Such a family gives ``magnitude``.
     checks_finite: bool = False
 
-    # -- data ---------------------------------------------------------------
-    def reduce(self, x: np.ndarray) -> Any:
-        """One pass over the validated sample; returns what the objective needs.
-        Raises ValueError (via ``check_support``) for data outside the support and
-        for data from which the MLE does not exist (e.g. all values equal).
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        cls.constraints = tuple(as_constraint(c) for c in cls.constraints)
+        cls.support = as_support(cls.support)
 
-        The default, for families with sufficient statistics: the partials of
-        cache-sized chunks, combined pairwise, then ``finish``."""
-        from ..stats import tree
-
-        self.check_support(x)
-        return self.finish(tree([self.partial(c, buf) for c, buf in chunked(x)], self.combine))
-
-    # -- data in pieces (files, iterables, Dask): see gradmle.streaming -------
+    # -- data ---------------------------------------------------------------------
     # A family with sufficient statistics reduces each chunk to a small ``partial``,
     # combines partials pairwise and ``finish``es them into its statistics. A family
-    # without them gives ``prepare`` (what a first pass must learn: the start, the
-    # frame), ``chunk_sums`` (the sums one evaluation needs, from one chunk) and
+    # without them gives ``prepare`` (the start and what else the first pass must
+    # learn), ``chunk_sums`` (the sums one evaluation needs, from one chunk) and
     # ``assemble`` (value, gradient and Hessian from the summed sums).
 
-    def partial(self, chunk: np.ndarray, buf: np.ndarray | None = None) -> Any:
-        """The statistics of one chunk (``buf``: scratch space of the chunk's size)."""
+    def partial(self, chunk: np.ndarray) -> Any:
+        """The statistics of one chunk."""
         raise NotImplementedError
 
     def combine(self, a: Any, b: Any) -> Any:
         raise NotImplementedError
 
     def finish(self, partial: Any) -> Any:
+        """The statistics from the combined partials. Raises ValueError for data from
+        which the MLE does not exist (e.g. all values equal), or :class:`Refine` for
+        another pass."""
         raise NotImplementedError
 
-    @property
-    def streamable(self) -> bool:
-        """Whether data in pieces can be fitted without loading them whole."""
-        cls = type(self)
-        if self.sufficient:
-            return cls.partial is not Family.partial
-        return cls.chunk_sums is not Family.chunk_sums
-
-    def prepare(self, moments_and_more: dict) -> Any:
+    def prepare(self, info: dict) -> dict:
+        """What a family without sufficient statistics keeps from the first pass.
+        ``info`` holds n, mean, var, m4 (fourth central moment), min, max; for data
+        that are all > 0 also ``log`` (the LogMoments of log x); for data in memory also
+        median and mad (the median absolute deviation)."""
         raise NotImplementedError
+
+    def pretransform(self, x: np.ndarray, extra: dict) -> np.ndarray | None:
+        """For data in memory: an array to keep instead of x, computed once (e.g. the
+        logarithms), or None; ``chunk_sums`` then receives chunks of it and
+        ``extra["transformed"]`` is True."""
+        return None
 
     def chunk_sums(self, theta, chunk: np.ndarray, extra: dict) -> np.ndarray:
         raise NotImplementedError
@@ -166,45 +174,20 @@ class Family:
 
     def check_support(self, x: np.ndarray) -> None:
         """Refuse data outside the support, naming how many values and an example."""
-        s = self.support
-        if s == "real":
-            return
-        # Fast path: a min/max over the data settles the continuous supports.
-        if s == "positive" and x.min() > 0:
-            return
-        if s == "unit_interval" and x.min() > 0 and x.max() < 1:
-            return
-        if s == "positive":
-            bad, rule = x <= 0, "> 0"
-        elif s == "nonnegative":
-            bad, rule = x < 0, ">= 0"
-        elif s == "unit_interval":
-            bad, rule = (x <= 0) | (x >= 1), "strictly between 0 and 1"
-        else:  # counts
-            bad, rule = (x < 0) | (x != np.floor(x)), "whole numbers >= 0"
-        k = int(np.count_nonzero(bad))
-        if k:
+        bad = self.support.bad(x)
+        if bad is not None:
+            k = int(np.count_nonzero(bad))
             i = int(np.flatnonzero(bad)[0])
             raise ValueError(
                 f"{k} of {x.size} values are outside the support of the {self.name} family "
-                f"(values must be {rule}); the first is {float(x[i])!r} at index {i}"
+                f"({self.support.rule}); the first is {float(x[i])!r} at index {i}"
             )
 
-    def magnitude(self, stats: Any) -> float:
-        """A typical size of the data, from the statistics (families that check
-        their own data, see ``checks_finite``, use it to decide on rescaling)."""
+    def magnitude(self, partial: Any) -> float:
+        """A typical size of the data, from the first pass's combined partial (families
+        that check their own data, see ``checks_finite``, use it to decide on
+        rescaling)."""
         return 1.0
-
-    def refuse_nonfinite(self, x: np.ndarray) -> None:
-        """Called when the reduction came out non-finite: name the culprit."""
-        from ..data import check_finite
-
-        check_finite(x)
-        self.check_support(x)
-        raise StatisticsOverflow(
-            f"the {self.name} family's statistics of these data overflow float64 "
-            f"(values from {float(x.min())!r} to {float(x.max())!r}); rescale the data"
-        )
 
     def check_spread(self, x_min: float, x_max: float, n: int) -> None:
         """Refuse data whose values are all equal: no MLE exists (the scale -> 0)."""
@@ -225,7 +208,7 @@ class Family:
         closed form)."""
         return None
 
-    # -- objective ----------------------------------------------------------
+    # -- objective ------------------------------------------------------------------
     def objective(self, stats: Any):
         """``theta -> (value, grad)``: the average log-likelihood and its gradient,
         bound to the statistics (the hot loop calls this; keep it lean).
@@ -243,7 +226,8 @@ class Family:
         raise NotImplementedError
 
     def fisher(self, theta: Theta) -> np.ndarray:
-        """Fisher information of one observation."""
+        """Fisher information of one observation. Optional: without it Fisher scoring
+        and the statistical scales use the observed information -H at the point."""
         raise NotImplementedError
 
     def information(self, theta: Theta, stats: Any) -> np.ndarray:
@@ -253,58 +237,25 @@ class Family:
     def scales(self, theta: Theta) -> Theta:
         """Statistical scale of each parameter at theta: sqrt(diag(F^-1)) for one
         observation. Gradients and steps are measured in these units, which makes
-        the stopping rule free of the data's units."""
-        f = self.fisher(theta)
-        if f.shape == (2, 2):  # the common case, without a LAPACK call
-            a, b, d = float(f[0, 0]), float(f[0, 1]), float(f[1, 1])
-            det = a * d - b * b
-            diag = [d / det, a / det] if det > 0 else [math.nan, math.nan]
-        else:
-            try:
-                diag = np.diag(np.linalg.inv(f)).tolist()
-            except np.linalg.LinAlgError:
-                diag = [math.nan] * len(theta)
-        # Where the information is singular or lost to rounding (a parameter running to
-        # a limit), fall back on the parameter's own size.
-        return tuple(math.sqrt(v) if v > 0 and math.isfinite(v) else max(abs(t), 1e-300)
-                     for v, t in zip(diag, theta))
+        the stopping rule free of the data's units. Raises NotImplementedError when
+        the family has no Fisher information."""
+        return scales_from(self.fisher(theta), theta)
 
     def natural_step(self, theta: Theta, grad, free=None) -> Theta:
         """F^-1 g (on the ``free`` parameters): how far the optimum is, to first order.
         With correlated parameters this differs much from g_i s_i^2: a gamma with a
         large shape has a ridge along which a and scale trade off."""
-        p = len(theta)
-        if p == 2 and free is None:  # the common case, in Python floats
-            f = self.fisher(theta)
-            a, b, d = float(f[0, 0]), float(f[0, 1]), float(f[1, 1])
-            det = a * d - b * b
-            if det > 0 and math.isfinite(det):
-                g0, g1 = grad
-                return ((d * g0 - b * g1) / det, (a * g1 - b * g0) / det)
-        idx = list(range(p)) if free is None else list(free)
-        try:
-            f = np.asarray(self.fisher(theta), dtype=float)[np.ix_(idx, idx)]
-            with np.errstate(all="ignore"):
-                step = np.linalg.solve(f, np.array([grad[i] for i in idx], dtype=float))
-            ok = bool(np.all(np.isfinite(step)))
-        except (NotImplementedError, np.linalg.LinAlgError):
-            ok = False
-        out = [0.0] * p
-        if ok:
-            for i, v in zip(idx, step.tolist()):
-                out[i] = v
-            return tuple(out)
-        scales = self.scales(theta)
-        for i in idx:
-            out[i] = grad[i] * scales[i] * scales[i]
-        return tuple(out)
+        return natural_step_from(self.fisher(theta), theta, grad, free)
 
-    def frame(self, stats: Any) -> tuple[Theta, Theta]:
+    def frame(self, stats: Any) -> tuple | None:
         """``(centers, limits)``: a parameter farther than ``limits[i]`` from
-        ``centers[i]`` (and moving away) has run away from the data."""
-        raise NotImplementedError
+        ``centers[i]`` (and moving away) has run away from the data. None (the
+        default), or None in place of a pair of entries, leaves it to the one rule of
+        :func:`gradmle.engine.frame`: locations and scales 100 times the data's range
+        away from the data."""
+        return None
 
-    # -- parametrizations -----------------------------------------------------
+    # -- parametrizations -------------------------------------------------------------
     #: The parametrization used when none is asked for.
     default_parametrization: str = "unconstrained"
 
@@ -313,10 +264,10 @@ class Family:
         as they are; ``"unconstrained"`` maps each constraint to its transform."""
         return {
             "natural": tuple(IDENTITY for _ in self.param_names),
-            "unconstrained": tuple(for_constraint(c) for c in self.constraints),
+            "unconstrained": tuple(c.transform for c in self.constraints),
         }
 
-    # -- results ------------------------------------------------------------
+    # -- results ----------------------------------------------------------------------
     def frozen(self, params: dict, loc: float = 0.0):
         """The scipy.stats frozen distribution with these parameters."""
         import scipy.stats
@@ -332,15 +283,66 @@ class Family:
         maximum is not attained inside it), else None. See Student-t."""
         return None
 
-    # -- helpers ------------------------------------------------------------
+    #: The family the fit tends to at that boundary (asked of the engine by name).
+    limit_family: str | None = None
+
+    # -- helpers ----------------------------------------------------------------------
     def in_domain(self, theta: Sequence[float]) -> bool:
-        for v, c in zip(theta, self.constraints):
-            if not math.isfinite(v) or (c == "positive" and not v > 0) or (c == "unit_interval" and not 0 < v < 1):
-                return False
-        return True
+        return all(c.check(v) for v, c in zip(theta, self.constraints))
 
     def __repr__(self) -> str:
         return f"<family {self.name}: {', '.join(self.param_names)}>"
+
+
+def scales_from(info: np.ndarray, theta) -> Theta:
+    """sqrt(diag(info^-1)); where the information is singular or lost to rounding (a
+    parameter running to a limit), the parameter's own size stands in."""
+    f = np.asarray(info, dtype=float)
+    with np.errstate(all="ignore"):
+        if f.shape == (2, 2):  # the common case, without a LAPACK call
+            a, b, d = float(f[0, 0]), float(f[0, 1]), float(f[1, 1])
+            det = a * d - b * b
+            diag = [d / det, a / det] if det > 0 and math.isfinite(det) else [math.nan, math.nan]
+        elif f.shape == (1, 1):
+            diag = [1.0 / f[0, 0] if f[0, 0] > 0 else math.nan]
+        else:
+            try:
+                diag = np.diag(np.linalg.inv(f)).tolist()
+            except (np.linalg.LinAlgError, ValueError):
+                diag = [math.nan] * len(theta)
+    return tuple(math.sqrt(v) if v > 0 and math.isfinite(v) else max(abs(t), 1e-300)
+                 for v, t in zip(diag, theta))
+
+
+def natural_step_from(info: np.ndarray, theta, grad, free=None) -> Theta:
+    """info^-1 g on the ``free`` parameters (all when None), 0 for the others; g_i s_i^2
+    where the information cannot be solved."""
+    p = len(theta)
+    f = np.asarray(info, dtype=float)
+    if p == 2 and free is None:  # the common case, in Python floats
+        a, b, d = float(f[0, 0]), float(f[0, 1]), float(f[1, 1])
+        det = a * d - b * b
+        if det > 0 and math.isfinite(det):
+            g0, g1 = grad
+            return ((d * g0 - b * g1) / det, (a * g1 - b * g0) / det)
+    idx = list(range(p)) if free is None else list(free)
+    ok = False
+    if np.all(np.isfinite(f)):
+        try:
+            with np.errstate(all="ignore"):
+                step = np.linalg.solve(f[np.ix_(idx, idx)], np.array([grad[i] for i in idx], dtype=float))
+            ok = bool(np.all(np.isfinite(step)))
+        except np.linalg.LinAlgError:
+            pass
+    out = [0.0] * p
+    if ok:
+        for i, v in zip(idx, step.tolist()):
+            out[i] = v
+        return tuple(out)
+    scales = scales_from(f, theta)
+    for i in idx:
+        out[i] = grad[i] * scales[i] * scales[i]
+    return tuple(out)
 
 
 class PassFamily(Family):
@@ -370,3 +372,7 @@ class PassFamily(Family):
 
     def hessian(self, theta, sample: Sample) -> np.ndarray:
         return sample.at(theta, lambda t: self._pass(t, sample))[2]
+
+
+__all__ = ["Family", "PassFamily", "Sample", "Cached", "Refine", "StatisticsOverflow", "CHUNK", "REAL", "Constraint",
+           "scales_from", "natural_step_from"]

@@ -90,4 +90,4 @@ class Beta(Family):
 
     def frame(self, stats: BetaStats):
         a0, b0 = self.initial(stats)
-        return (0.0, 0.0), (1e6 * a0, 1e6 * b0)
+        return (0.0, 1e6 * a0), (0.0, 1e6 * b0)

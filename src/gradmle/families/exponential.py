@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .base import Family, chunked
+from .base import Family
 
 NAN1 = (math.nan,)
 
@@ -33,18 +33,9 @@ class Exponential(Family):
     scipy_name = "expon"
     shiftable = True
 
-    def reduce(self, x: np.ndarray) -> ExponentialStats:
-        """Mean, min and max in one chunked pass. All values equal is allowed: unlike
-        the two-parameter families the MLE (scale = that value) still exists."""
-        self.check_support(x)
-        total = 0.0
-        lo, hi = math.inf, -math.inf
-        for c, _ in chunked(x):
-            total += float(c.sum())
-            lo, hi = min(lo, float(c.min())), max(hi, float(c.max()))
-        return ExponentialStats(x.size, total / x.size, lo, hi)
-
     def partial(self, chunk):
+        # All values equal is allowed: unlike the two-parameter families the MLE
+        # (scale = that value) still exists.
         return (chunk.size, float(chunk.sum()), float(chunk.min()), float(chunk.max()))
 
     def combine(self, a, b):
@@ -85,4 +76,4 @@ class Exponential(Family):
         return (max(abs(theta[0]), 1e-300),)
 
     def frame(self, stats: ExponentialStats):
-        return (0.0,), (1e6 * stats.mean,)
+        return ((0.0, 1e6 * stats.mean),)

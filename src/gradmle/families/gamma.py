@@ -13,7 +13,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import zeta
 
-from .base import Family, chunked
+from ..stats import log_ratio, log_rel
+from .base import Family, Refine, StatisticsOverflow
 from .special import log_minus_digamma, stirlerr
 
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -45,37 +46,40 @@ class Gamma(Family):
     shiftable = True
     checks_finite = True
 
-    def reduce(self, x: np.ndarray) -> GammaStats:
-        total_log = 0.0
-        # Values <= 0, NaN or inf make the sums non-finite: then find and name them.
+    def partial(self, chunk):
+        """(n, sum(x), sum(log x)): one pass of log over the data. Values <= 0, NaN or
+        inf make the sums non-finite (then the data are checked to name them)."""
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            for c, buf in chunked(x):
-                total_log += float(np.log(c, out=buf).sum())
-            mean, mean_log = float(x.mean()), total_log / x.size
-            stats = GammaStats(x.size, mean, mean_log, math.log(mean) - mean_log if mean > 0 else math.nan)
-        if not (math.isfinite(stats.mean) and math.isfinite(stats.mean_log)):
-            self.refuse_nonfinite(x)
-        if stats.gap < 1e-3:
+            return (chunk.size, float(chunk.sum()), float(np.log(chunk).sum()))
+
+    def combine(self, a, b):
+        return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+
+    def finish(self, p) -> GammaStats:
+        n, total, total_log = p
+        mean, mean_log = total / n, total_log / n
+        if not (math.isfinite(mean) and math.isfinite(mean_log) and mean > 0):
+            raise StatisticsOverflow(f"the {self.name} family's sums of these data are not finite")
+        gap = math.log(mean) - mean_log
+        if gap < 1e-3:
             # log(mean) and mean(log x) agree to many digits: their difference is only
             # good to ~1e-15 absolute. Redo it from deviations (a second pass, only here).
-            self.check_spread(float(x.min()), float(x.max()), x.size)
-            stats = self.finish(self.partial(x))
-        return self._checked(stats)
+            raise Refine(self.partial_about, self.combine_about, self.finish_about)
+        return self._checked(GammaStats(n, mean, mean_log, gap))
 
-    def partial(self, chunk):
+    def partial_about(self, chunk):
         """(n, c, sum(x - c), sum(log1p((x - c) / c))) about a value c of the chunk:
         the gap log(mean) - mean(log x) is then a difference of small numbers."""
         c = float(chunk[0])
-        d = chunk - c
-        return (chunk.size, c, float(d.sum()), float(np.log1p(d / c).sum()))
+        return (chunk.size, c, float((chunk - c).sum()), float(log_ratio(chunk, c).sum()))
 
-    def combine(self, a, b):
+    def combine_about(self, a, b):
         # Re-express b about a's c: log1p((x - ca)/ca) = log1p((x - cb)/cb) + log(cb/ca).
         na, ca, da, la = a
         nb, cb, db, lb = b
-        return (na + nb, ca, da + db + nb * (cb - ca), la + lb + nb * math.log1p((cb - ca) / ca))
+        return (na + nb, ca, da + db + nb * (cb - ca), la + lb + nb * log_rel(cb, ca))
 
-    def finish(self, p) -> GammaStats:
+    def finish_about(self, p) -> GammaStats:
         n, c, dsum, lsum = p
         dmean, mlog = dsum / n, lsum / n
         stats = GammaStats(n, c + dmean, math.log(c) + mlog, math.log1p(dmean / c) - mlog)
@@ -94,8 +98,9 @@ class Gamma(Family):
             )
         return stats
 
-    def magnitude(self, stats: GammaStats) -> float:
-        return math.exp(stats.mean_log)  # the geometric mean: the middle of the logarithms
+    def magnitude(self, partial) -> float:
+        n, _, total_log = partial
+        return math.exp(total_log / n)  # the geometric mean: the middle of the logarithms
 
     def initial(self, stats: GammaStats):
         """The profile MLE: Minka's approximation (within ~1.5%), then Newton on the
@@ -138,12 +143,16 @@ class Gamma(Family):
 
     def hessian(self, theta, stats: GammaStats) -> np.ndarray:
         a, s = theta
+        if not (a > 0.0 and s > 0.0):  # (zeta at a large negative a takes minutes)
+            return np.full((2, 2), math.nan)
         return np.array([[-float(zeta(2.0, a)), -1.0 / s], [-1.0 / s, (a - 2.0 * stats.mean / s) / s / s]])
 
     def fisher(self, theta) -> np.ndarray:
         a, s = theta
+        if not (a > 0.0 and s > 0.0):
+            return np.full((2, 2), math.nan)
         return np.array([[float(zeta(2.0, a)), 1.0 / s], [1.0 / s, a / s / s]])
 
     def frame(self, stats: GammaStats):
         a0, s0 = self.initial(stats)
-        return (0.0, 0.0), (1e6 * a0, 1e6 * s0)
+        return (0.0, 1e6 * a0), (0.0, 1e6 * s0)

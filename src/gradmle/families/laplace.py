@@ -3,8 +3,8 @@
 The average log-likelihood is l = -log(2 b) - D(loc) / b with D(loc) = mean|x - loc|.
 Its maximum is in closed form: loc = the median, b = D(median) (the closed form is also
 the start). D has a kink at every data value, so there are no sufficient statistics:
-the data are kept, and each new loc costs one pass (cached per loc, so that moving b
-alone costs nothing).
+each new loc costs one pass (cached per loc, so that moving b alone costs nothing). The
+median of data in pieces is found exactly in bounded memory (gradmle.quantile).
 
 Non-differentiable in loc: the gradient in loc is the subgradient of least size,
 (#{x > loc} - #{x < loc}) / (n b) reduced towards 0 by the number of values equal to
@@ -21,28 +21,10 @@ import math
 
 import numpy as np
 
-from .base import Family, Sample, chunked
+from .base import Family, Sample
 
 LOG2 = math.log(2.0)
 NAN2 = (math.nan, math.nan)
-
-
-def _sums(x: np.ndarray, loc: float) -> tuple[float, float]:
-    """``(mean|x - loc|, subgradient)``, the subgradient of -mean|x - loc| in loc of
-    least size."""
-    total, above, below = 0.0, 0, 0
-    with np.errstate(over="ignore", invalid="ignore"):  # a loc far outside: inf, then -inf
-        for c, buf in chunked(x):
-            d = np.subtract(c, loc, out=buf)
-            above += int(np.count_nonzero(d > 0.0))
-            below += int(np.count_nonzero(d < 0.0))
-            total += float(np.abs(d, out=d).sum())
-    n = x.size
-    tied = n - above - below
-    k = above - below
-    # Each value equal to loc may contribute anything in [-1, 1]: use them to cancel k.
-    k = k - tied if k > tied else (k + tied if k < -tied else 0)
-    return total / n, k / n
 
 
 class Laplace(Family):
@@ -50,36 +32,48 @@ class Laplace(Family):
     param_names = ("loc", "scale")
     constraints = ("real", "positive")
     scale_power = (1, 1)
+    loc_index = 0
     support = "real"
     scipy_name = "laplace"
     #: The likelihood has a kink in loc at every data point: gradient methods can stop
     #: next to the maximum but not test that they are at it; "auto" uses the closed form.
     smooth = False
-    shiftable = False
     sufficient = False
+    #: The reduction must find the exact median (a few passes for data in pieces).
+    needs_median = True
 
-    def reduce(self, x: np.ndarray) -> Sample:
-        lo, hi = float(x.min()), float(x.max())
-        self.check_spread(lo, hi, x.size)
-        med = float(np.median(x))
-        sample = Sample(x, min=lo, max=hi, median=med)
-        # The objective computes D(median) exactly as here, so at the closed form the
-        # gradient in b is exactly 0.
-        sample.extra["mad"] = sample.at((med,), lambda key: _sums(x, key[0]))[0]
-        return sample
+    def prepare(self, info: dict) -> dict:
+        self.check_spread(info["min"], info["max"], info["n"])
+        return {"min": info["min"], "max": info["max"], "median": info["median"]}
+
+    def chunk_sums(self, theta, chunk: np.ndarray, extra=None) -> np.ndarray:
+        """sum|x - loc|, #{x > loc}, #{x < loc} over one chunk."""
+        d = chunk - theta[0]
+        return np.array([float(np.abs(d).sum()), float(np.count_nonzero(d > 0.0)), float(np.count_nonzero(d < 0.0))])
+
+    def _at(self, sample: Sample, loc: float):
+        """``(mean|x - loc|, subgradient)``, the subgradient of -mean|x - loc| in loc of
+        least size."""
+        def compute(key):
+            total, above, below = sample.total(lambda c: self.chunk_sums(key, c))
+            n = sample.n
+            tied = n - above - below
+            k = above - below
+            # Each value equal to loc may contribute anything in [-1, 1]: use them to cancel k.
+            k = k - tied if k > tied else (k + tied if k < -tied else 0.0)
+            return float(total) / n, float(k) / n
+
+        return sample.at((loc,), compute)
 
     def initial(self, sample: Sample):
         return self.closed_form(sample)
 
     def closed_form(self, sample: Sample, fixed=None):
-        if not fixed:
-            return (sample.extra["median"], sample.extra["mad"])
-        if 0 in fixed:  # loc held: b = mean|x - loc|
-            return (fixed[0], self._at(sample, fixed[0])[0])
-        return (sample.extra["median"], fixed[1])  # b held: any median maximizes in loc
-
-    def _at(self, sample: Sample, loc: float):
-        return sample.at((loc,), lambda key: _sums(sample.x, key[0]))
+        fixed = fixed or {}
+        loc = fixed.get(0, sample.extra["median"])  # b held: any median maximizes in loc
+        # The objective computes D(loc) exactly as here, so at the closed form the
+        # gradient in b is exactly 0.
+        return (loc, fixed.get(1, self._at(sample, loc)[0]))
 
     def objective(self, sample: Sample):
         log, isfinite = math.log, math.isfinite
@@ -113,7 +107,3 @@ class Laplace(Family):
     def scales(self, theta):
         b = max(abs(theta[1]), 1e-300)
         return (b, b)
-
-    def frame(self, sample: Sample):
-        spread = sample.extra["max"] - sample.extra["min"]
-        return (sample.extra["median"], 0.0), (100.0 * spread, 1e6 * sample.extra["mad"])

@@ -29,27 +29,24 @@ class Logistic(PassFamily):
     param_names = ("loc", "scale")
     constraints = ("real", "positive")
     scale_power = (1, 1)
+    loc_index = 0
     support = "real"
     scipy_name = "logistic"
     shiftable = False
 
-    def reduce(self, x: np.ndarray) -> Sample:
-        lo, hi = float(x.min()), float(x.max())
-        self.check_spread(lo, hi, x.size)
-        med = float(np.median(x))
-        # Robust start: the median, and the median absolute deviation, which is
-        # scale * log 3 for the logistic; the sd (scale * pi / sqrt 3) if the MAD is 0.
-        mad = float(np.median(np.abs(x - med)))
-        scale = mad / LOG3 if mad > 0.0 else float(x.std()) * math.sqrt(3.0) / math.pi
-        return Sample(x, min=lo, max=hi, median=med, start=(med, scale))
+    def prepare(self, info: dict) -> dict:
+        """The start: the median and the median absolute deviation (scale * log 3 for
+        the logistic) where the data are in memory; else the mean and the sd (scale *
+        pi / sqrt 3)."""
+        self.check_spread(info["min"], info["max"], info["n"])
+        if info.get("mad"):
+            start = (info["median"], info["mad"] / LOG3)
+        else:
+            start = (info.get("median", info["mean"]), math.sqrt(info["var"]) * math.sqrt(3.0) / math.pi)
+        return {"min": info["min"], "max": info["max"], "start": start}
 
     def initial(self, sample: Sample):
         return sample.extra["start"]
-
-    def prepare(self, m: dict) -> dict:
-        """From the moments of a first pass over data in pieces (no median there)."""
-        scale = math.sqrt(m["var"]) * math.sqrt(3.0) / math.pi
-        return {"min": m["min"], "max": m["max"], "median": m["mean"], "start": (m["mean"], scale)}
 
     def chunk_sums(self, theta, x: np.ndarray, extra=None) -> np.ndarray:
         """The sums over one chunk that value, gradient and Hessian need at theta."""
@@ -88,7 +85,3 @@ class Logistic(PassFamily):
     def scales(self, theta):
         s = max(abs(theta[1]), 1e-300)
         return (math.sqrt(3.0) * s, 3.0 / math.sqrt(math.pi**2 + 3.0) * s)
-
-    def frame(self, sample: Sample):
-        spread = sample.extra["max"] - sample.extra["min"]
-        return (sample.extra["median"], 0.0), (100.0 * spread, 1e6 * sample.extra["start"][1])

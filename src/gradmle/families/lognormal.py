@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..stats import merge, moments
-from .base import Family, chunked
+from ..stats import log_moments, log_rel, merge_log
+from .base import Family
 
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 NAN2 = (math.nan, math.nan)
@@ -25,15 +25,15 @@ NAN2 = (math.nan, math.nan)
 
 class LogNormalStats(NamedTuple):
     n: int
-    shift: float   # the mean of log x is shift + dmean (see stats.Moments)
-    dmean: float
+    c: float       # a value of the data: log x is measured from log c
+    dmean: float   # the mean of log x is log(c) + dmean
     var: float     # variance of log x, divisor n
     min: float     # of x
     max: float
 
     @property
     def mean_log(self) -> float:
-        return self.shift + self.dmean
+        return math.log(self.c) + self.dmean
 
 
 class LogNormal(Family):
@@ -45,47 +45,43 @@ class LogNormal(Family):
     scipy_name = "lognorm"
     shiftable = True
 
-    def reduce(self, x: np.ndarray) -> LogNormalStats:
-        self.check_support(x)
-        bounds = [math.inf, -math.inf]
-
-        def logs():
-            for c, buf in chunked(x):
-                bounds[0], bounds[1] = min(bounds[0], float(c.min())), max(bounds[1], float(c.max()))
-                yield np.log(c, out=buf)
-
-        # Stable moments of log x (per-chunk two sweeps, merged pairwise).
-        return self.finish((moments(logs()), bounds[0], bounds[1]))
-
     def partial(self, chunk):
-        return (moments(np.log(chunk)), float(chunk.min()), float(chunk.max()))
+        # Logarithms about a value of the data (log1p of relative deviations): data
+        # that agree to many digits keep their spread, where log x would round it away.
+        return (log_moments(chunk), float(chunk.min()), float(chunk.max()))
 
     def combine(self, a, b):
-        return (merge(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]))
+        return (merge_log(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]))
 
     def finish(self, p) -> LogNormalStats:
-        m, lo, hi = p
-        self.check_spread(lo, hi, m.n)
-        if not m.var > 0.0:
+        lm, lo, hi = p
+        self.check_spread(lo, hi, lm.m.n)
+        if not lm.var > 0.0:
             raise ValueError(
-                f"the logarithms of all {m.n} values are equal to float precision (values from "
+                f"the logarithms of all {lm.m.n} values are equal to float precision (values from "
                 f"{lo!r} to {hi!r}): the {self.name} MLE does not exist (s -> 0)"
             )
-        return LogNormalStats(m.n, m.shift, m.dmean, m.var, lo, hi)
+        return LogNormalStats(lm.m.n, lm.c, lm.mean_rel, lm.var, lo, hi)
 
     def initial(self, stats: LogNormalStats):
         return self.closed_form(stats)
 
+    @staticmethod
+    def _dm(stats: LogNormalStats, scale: float) -> float:
+        """mean(log x) - log(scale), as dmean - log(scale / c): exact near the optimum."""
+        return stats.dmean - log_rel(scale, stats.c)
+
     def closed_form(self, stats: LogNormalStats, fixed=None):
+        best_scale = stats.c * math.exp(stats.dmean)
         if not fixed:
-            return (math.sqrt(stats.var), math.exp(stats.mean_log))
+            return (math.sqrt(stats.var), best_scale)
         if 1 in fixed:  # scale held: s^2 = var(y) + (mean(y) - log scale)^2
-            dm = (stats.shift - math.log(fixed[1])) + stats.dmean
+            dm = self._dm(stats, fixed[1])
             return (math.sqrt(stats.var + dm * dm), fixed[1])
-        return (fixed[0], math.exp(stats.mean_log))  # s held: log scale = mean(y) still
+        return (fixed[0], best_scale)  # s held: log scale = mean(y) still
 
     def objective(self, stats: LogNormalStats):
-        shift, dmean, var, ybar = stats.shift, stats.dmean, stats.var, stats.mean_log
+        var, ybar, dm_of = stats.var, stats.mean_log, self._dm
         log, isfinite = math.log, math.isfinite
         c = -HALF_LOG_2PI - ybar
 
@@ -93,7 +89,7 @@ class LogNormal(Family):
             s, scale = theta
             if not (s > 0.0 and scale > 0.0 and isfinite(s) and isfinite(scale)):
                 return -math.inf, NAN2
-            dm = (shift - log(scale)) + dmean  # mean(y) - mu, exact near the optimum
+            dm = dm_of(stats, scale)  # mean(y) - mu, exact near the optimum
             r = (var + dm * dm) / s / s        # not / (s*s): that can underflow to 0
             return c - log(s) - 0.5 * r, ((r - 1.0) / s, dm / s / s / scale)
 
@@ -101,7 +97,7 @@ class LogNormal(Family):
 
     def hessian(self, theta, stats: LogNormalStats) -> np.ndarray:
         s, scale = theta
-        dm = (stats.shift - math.log(scale)) + stats.dmean
+        dm = self._dm(stats, scale)
         r = (stats.var + dm * dm) / s / s
         h_ss = (1.0 - 3.0 * r) / s / s
         h_sc = -2.0 * dm / s / s / s / scale
@@ -118,4 +114,4 @@ class LogNormal(Family):
 
     def frame(self, stats: LogNormalStats):
         s0, scale0 = self.initial(stats)
-        return (0.0, 0.0), (1e6 * s0, 1e6 * scale0)
+        return (0.0, 1e6 * s0), (0.0, 1e6 * scale0)

@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import digamma, gammaln, nbdtrik, polygamma
 
-from .base import Family, Sample
+from .base import Cached, Family
 from .poisson import check_counts
 
 NAN2 = (math.nan, math.nan)
@@ -110,15 +110,17 @@ def _info_nn(n: float, p: float) -> float:
         return float(_diffs(n, np.array([lo]))[2][0]) + float(np.sum(w * sf / (nk * nk)))
 
 
-class Counts(Sample):
-    """Distinct values ``x`` and their counts, with Sample's one-entry cache (per n);
-    ``n`` is the number of observations."""
+class Counts(Cached):
+    """Distinct values ``x`` and their counts, with a one-entry cache (per n); ``n`` is
+    the number of observations."""
 
-    __slots__ = ()
+    __slots__ = ("x", "n", "extra")
 
     def __init__(self, values, counts, **extra):
-        super().__init__(values, counts=counts, weights=counts / counts.sum(), **extra)
-        self.size = int(counts.sum())
+        super().__init__()
+        self.x = values
+        self.n = int(counts.sum())
+        self.extra = dict(extra, counts=counts, weights=counts / counts.sum())
 
 
 class NegativeBinomial(Family):
@@ -128,10 +130,6 @@ class NegativeBinomial(Family):
     support = "counts"
     scipy_name = "nbinom"
     shiftable = False
-
-    def reduce(self, x: np.ndarray) -> Counts:
-        self.check_support(x)
-        return self.finish(self.partial(x))
 
     def partial(self, chunk):
         """The histogram of a chunk: (distinct values, counts)."""
@@ -206,7 +204,7 @@ class NegativeBinomial(Family):
         m, v = stats.extra["mean"], stats.extra["var"]
         n0 = m * m / (v - m) if v > m else 0.0
         # Far enough that the fit is a Poisson there (var / mean - 1 < DISPERSION_LIMIT).
-        return (0.0, 0.5), (max(m, n0) / DISPERSION_LIMIT, 1.0)
+        return (0.0, max(m, n0) / DISPERSION_LIMIT), (0.5, 1.0)
 
     def limit(self, result) -> str | None:
         n, p = result.params["n"], result.params["p"]
@@ -220,9 +218,13 @@ class NegativeBinomial(Family):
             "see result.limit_fit for the Poisson fit"
         )
 
-    def limit_fit(self, stats: Counts):
-        from ..fit import fit
+    #: The model the fit tends to when the counts are not over-dispersed.
+    limit_family = "poisson"
 
-        # The natural parametrization reports the closed form exactly (no exp(log(mean))).
-        return fit(np.repeat(stats.x, stats.extra["counts"]), family="poisson", method="closed_form",
-                   parametrization="natural")
+    def limit_stats(self, stats: Counts):
+        """The Poisson's statistics of the same counts (no pass over the data)."""
+        from .poisson import PoissonStats
+
+        w = stats.extra["weights"]
+        return PoissonStats(stats.n, stats.extra["mean"], float(np.dot(w, stats.extra["lfu"])), float(stats.x[0]),
+                            float(stats.x[-1]))

@@ -24,15 +24,14 @@ class Normal(Family):
     param_names = ("mu", "sigma")
     constraints = ("real", "positive")
     scale_power = (1, 1)
+    loc_index = 0
+    centers_itself = True
     default_parametrization = "sigma"
 
     def parametrizations(self) -> dict:
         return {"sigma": (IDENTITY, IDENTITY), "log_sigma": (IDENTITY, LOG), "variance": (IDENTITY, SQUARE)}
 
     scipy_name = "norm"
-
-    def reduce(self, x: np.ndarray) -> Moments:
-        return self.finish(moments(x))
 
     def partial(self, chunk):
         return moments(chunk)
@@ -107,9 +106,9 @@ class Normal(Family):
         return step if free is None else tuple(v if i in free else 0.0 for i, v in enumerate(step))
 
     def scales(self, theta):
-        sigma = abs(theta[1])
+        sigma = max(abs(theta[1]), 1e-300)
         return (sigma, sigma * math.sqrt(0.5))
 
     def frame(self, stats: Moments):
         spread = stats.range
-        return (stats.mean, 0.0), (100.0 * spread, 100.0 * spread)
+        return (stats.mean, 100.0 * spread), (0.0, 100.0 * spread)

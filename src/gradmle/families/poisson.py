@@ -108,4 +108,4 @@ class Poisson(Family):
 
 
     def frame(self, stats: PoissonStats):
-        return (0.0,), (1e6 * stats.mean,)
+        return ((0.0, 1e6 * stats.mean),)

@@ -31,36 +31,27 @@ class StudentT(PassFamily):
     param_names = ("df", "loc", "scale")
     constraints = ("positive", "real", "positive")
     scale_power = (0, 1, 1)
+    loc_index = 1
     support = "real"
     scipy_name = "t"
 
-    def reduce(self, x: np.ndarray) -> Sample:
-        lo, hi = float(x.min()), float(x.max())
-        self.check_spread(lo, hi, x.size)
-        return Sample(x, min=lo, max=hi, median=float(np.median(x)))
+    def prepare(self, info: dict) -> dict:
+        """The start: df from the excess kurtosis (6 / (df - 4) for df > 4; heavy tails
+        give df = 2.5 at least, Normal-looking data 30); loc and scale from the median
+        and the MAD where the data are in memory, else from the mean and variance."""
+        self.check_spread(info["min"], info["max"], info["n"])
+        var = info["var"]
+        kurt = info["m4"] / var / var - 3.0
+        df = min(max(4.0 + 6.0 / kurt if kurt > 0.25 else 30.0, 2.5), 30.0)
+        if info.get("mad"):
+            loc, scale = info["median"], 1.4826 * info["mad"]
+        else:
+            loc = info.get("median", info["mean"])
+            scale = math.sqrt(var * (df - 2.0) / df) if df > 2 else math.sqrt(var)
+        return {"min": info["min"], "max": info["max"], "start": (df, loc, scale)}
 
     def initial(self, sample: Sample):
-        e = sample.extra
-        if "start" not in e:
-            x = sample.x
-            loc = e["median"]
-            mad = float(np.median(np.abs(x - loc)))
-            sd = float(x.std())
-            scale = 1.4826 * mad if mad > 0 else sd
-            # df from the excess kurtosis (6 / (df - 4) for df > 4); heavy tails -> df = 3.
-            z2 = (x - x.mean()) / sd
-            z2 *= z2
-            kurt = float(np.dot(z2, z2)) / x.size - 3.0
-            df = 4.0 + 6.0 / kurt if kurt > 0.25 else 30.0
-            e["start"] = (min(max(df, 2.5), 30.0), loc, scale)
-        return e["start"]
-
-    def prepare(self, m: dict) -> dict:
-        """From the moments of a first pass over data in pieces (no median there)."""
-        kurt = m["m4"] / (m["var"] * m["var"]) - 3.0
-        df = min(max(4.0 + 6.0 / kurt if kurt > 0.25 else 30.0, 2.5), 30.0)
-        scale = math.sqrt(m["var"] * (df - 2.0) / df) if df > 2 else math.sqrt(m["var"])
-        return {"min": m["min"], "max": m["max"], "median": m["mean"], "start": (df, m["mean"], scale)}
+        return sample.extra["start"]
 
     def chunk_sums(self, theta, x: np.ndarray, extra=None) -> np.ndarray:
         """The sums over one chunk that value, gradient and Hessian need at theta."""
@@ -110,29 +101,18 @@ class StudentT(PassFamily):
         ])
 
     def frame(self, sample: Sample):
-        spread = sample.extra["max"] - sample.extra["min"]
-        return (0.0, sample.extra["median"], 0.0), (DF_LIMIT, 100.0 * spread, 100.0 * spread)
+        # df only: loc and scale follow the one rule (100 times the data's range).
+        return (0.0, DF_LIMIT), None, None
 
     def limit(self, result) -> str | None:
         df = result.params["df"]
-        if df < 0.5 * DF_LIMIT and not (result.status == "diverged" and "df ran away" in result.message):
+        ran = result.status == "diverged" and result.outcome.code == "ran_away" and result.outcome.param == "df"
+        if df < 0.5 * DF_LIMIT and not ran:
             return None
         return (
             f"df runs to infinity (it reached {df:.3g} and was still rising): the data look Normal, and the "
             "t likelihood keeps increasing towards its Normal limit; see result.limit_fit for the Normal fit"
         )
 
-    def limit_fit(self, sample: Sample):
-        """The Normal fit to the same data (in memory or read again in pieces)."""
-        from ..fit import check_options, fit_reduced
-        from . import get_family
-
-        normal = get_family("normal")
-        if sample.x is not None:
-            stats = normal.reduce(sample.x)
-        else:
-            from ..streaming import reduce_source
-
-            stats = reduce_source(normal, sample.source, rescale=False)
-        return fit_reduced(normal, stats, stats.n, check_options(normal, "closed_form", None, None, 1, 1e-10, None,
-                                                                  None, None))
+    #: The model the fit tends to as df runs to infinity.
+    limit_family = "normal"

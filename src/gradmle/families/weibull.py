@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ..stats import log_ratio, log_rel
 from .base import Family, Sample
 
 NAN2 = (math.nan, math.nan)
@@ -30,33 +31,40 @@ class Weibull(Family):
     shiftable = True
     sufficient = False
 
-    def reduce(self, x: np.ndarray) -> Sample:
-        self.check_support(x)
-        y = np.log(x)
-        ymax = float(y.max())
-        ymin = float(y.min())
-        self.check_spread(ymin, ymax, x.size)
-        y -= ymax
-        mean = float(y.mean())
-        var = float(np.dot(y - mean, y - mean)) / y.size
-        return Sample(y, ymax=ymax, mean=mean, var=var, min=math.exp(ymin), max=math.exp(ymax), logged=True)
+    def prepare(self, info: dict) -> dict:
+        """From the first pass: the moments of log x, measured from log(max x) (so that
+        exp(c y) stays finite for any shape) and computed about a value of the data
+        (so that data agreeing to many digits keep their spread)."""
+        lm, xmax = info["log"], info["max"]
+        ymax = math.log(xmax)
+        self.check_spread(info["min"], xmax, info["n"])
+        if not lm.var > 0.0:
+            raise ValueError(
+                f"the logarithms of all {info['n']} values are equal to float precision (values from "
+                f"{info['min']!r} to {xmax!r}): the {self.name} MLE does not exist (the shape runs to infinity)"
+            )
+        # mean(log x) - log(max x) = dmean + log(c / max x), both terms exact.
+        mean = lm.mean_rel + math.log1p((lm.c - xmax) / xmax)
+        return {"xmax": xmax, "ymax": ymax, "mean": mean, "var": lm.var, "min": info["min"], "max": xmax}
 
-    def prepare(self, m: dict) -> dict:
-        """From a first pass over data in pieces: the moments of log x and its max
-        (``m`` holds ``log_mean``, ``log_var``, ``log_max``)."""
-        return {"ymax": m["log_max"], "mean": m["log_mean"] - m["log_max"], "var": m["log_var"],
-                "min": m["min"], "max": m["max"], "logged": False}
+    @staticmethod
+    def _logs(x: np.ndarray, xmax: float) -> np.ndarray:
+        """log(x / max x), to full relative precision (see stats.log_ratio)."""
+        return log_ratio(x, xmax)
+
+    def pretransform(self, x: np.ndarray, extra: dict) -> np.ndarray:
+        return self._logs(x, extra["xmax"])
 
     def initial(self, sample: Sample):
         # log X has variance pi^2 / (6 c^2) and mean log(scale) - Euler / c.
-        c = math.pi / math.sqrt(6.0 * sample.extra["var"]) if sample.extra["var"] > 0 else 1.0
-        return (c, math.exp(sample.extra["ymax"] + sample.extra["mean"] + EULER / c))
+        c = math.pi / math.sqrt(6.0 * sample.extra["var"])
+        return (c, sample.extra["xmax"] * math.exp(sample.extra["mean"] + EULER / c))
 
     def chunk_sums(self, theta, chunk: np.ndarray, extra: dict) -> np.ndarray:
         """sum(t), sum(t y), sum(t y^2) with t = exp(c y), y = log(x / max x): they
         depend on c alone (``theta`` may be ``(c,)``)."""
         c = theta[0]
-        y = chunk if extra["logged"] else np.log(chunk) - extra["ymax"]
+        y = chunk if extra.get("transformed") else self._logs(chunk, extra["xmax"])
         t = np.exp(c * y)
         ty = t * y
         return np.array([float(t.sum()), float(ty.sum()), float(np.dot(ty, y))])
@@ -73,13 +81,13 @@ class Weibull(Family):
         return sample.at((c,), compute)
 
     def objective(self, sample: Sample):
-        ybar, ymax = sample.extra["mean"], sample.extra["ymax"]
+        ybar, ymax, xmax = sample.extra["mean"], sample.extra["ymax"], sample.extra["xmax"]
 
         def value_and_grad(theta):
             c, s = theta
             if not (c > 0.0 and s > 0.0 and math.isfinite(c) and math.isfinite(s)):
                 return -math.inf, NAN2
-            logs = math.log(s) - ymax        # log of the scale in units of max x
+            logs = log_rel(s, xmax)          # log of the scale in units of max x
             log_s0, m1, _ = self._weighted(sample, c)
             log_a = log_s0 - c * logs
             if log_a > 700.0:
@@ -92,21 +100,22 @@ class Weibull(Family):
 
     def hessian(self, theta, sample: Sample) -> np.ndarray:
         c, s = theta
-        logs = math.log(s) - sample.extra["ymax"]
+        logs = log_rel(s, sample.extra["xmax"])
         log_s0, m1, v = self._weighted(sample, c)
         a = math.exp(log_s0 - c * logs)
         e2 = v + (m1 - logs) ** 2            # weighted mean of (y - log scale)^2
-        h_cc = -1.0 / c**2 - a * e2
+        # (Divisions one factor at a time: c * c or s * s may underflow to 0.)
+        h_cc = -1.0 / c / c - a * e2
         h_cs = (-1.0 + c * a * (m1 - logs) + a) / s
-        h_ss = (-c * (a - 1.0) - c * c * a) / (s * s)
+        h_ss = (-c * (a - 1.0) - c * c * a) / s / s
         return np.array([[h_cc, h_cs], [h_cs, h_ss]])
 
     def fisher(self, theta) -> np.ndarray:
         c, s = theta
-        i_cc = ((1.0 - EULER) ** 2 + math.pi**2 / 6.0) / (c * c)
+        i_cc = ((1.0 - EULER) ** 2 + math.pi**2 / 6.0) / c / c
         i_cs = -(1.0 - EULER) / s
-        return np.array([[i_cc, i_cs], [i_cs, c * c / (s * s)]])
+        return np.array([[i_cc, i_cs], [i_cs, c / s * c / s]])
 
     def frame(self, sample: Sample):
         c0, s0 = self.initial(sample)
-        return (0.0, 0.0), (1e6 * c0, 1e6 * s0)
+        return (0.0, 1e6 * c0), (0.0, 1e6 * s0)

@@ -21,15 +21,24 @@ from scipy.optimize import minimize
 
 from ..parametrize import IDENTITY, SQUARE
 from .base import State
+from ..outcomes import Outcome
 
 
 def _bounds(problem, u0, scales):
+    """Bounds on z that keep each working coordinate inside its constraint (nudged
+    inside): a parameter optimized as it is (or squared) must stay > its lower bound
+    and < its upper one."""
     out = []
     constraints = [problem.family.constraints[i] for i in problem.free]
     for tr, con, c, s in zip(problem.transforms, constraints, u0, scales):
-        positive = tr is SQUARE or (tr is IDENTITY and con == "positive")
-        # The working coordinate must stay > 0: z > -u0 / s (nudged inside).
-        out.append(((-c / s) * (1.0 - 1e-15), None) if positive else (None, None))
+        if tr is SQUARE:
+            out.append(((-c / s) * (1.0 - 1e-15), None))
+        elif tr is IDENTITY:
+            lo = (con.lower - c) / s if con.lower > -math.inf else None
+            hi = (con.upper - c) / s if con.upper < math.inf else None
+            out.append((None if lo is None else lo * (1.0 - 1e-15), None if hi is None else hi * (1.0 - 1e-15)))
+        else:
+            out.append((None, None))
     return out
 
 
@@ -39,8 +48,8 @@ RESTARTS = 3
 RESTART_ITERS = 200
 
 
-def run_lbfgs(problem, u0: tuple, monitor, max_iter: int, memory: int = 10) -> tuple[str, str, int]:
-    """Run L-BFGS-B from ``u0``; returns ``(status, message, nit)``.
+def run_lbfgs(problem, u0: tuple, monitor, max_iter: int, memory: int = 10) -> tuple:
+    """Run L-BFGS-B from ``u0``; returns ``(status, Outcome, message, nit)``.
 
     Near the optimum the log-likelihood changes by less than its own rounding error
     (a relative error delta in the parameters changes it by ~delta^2), so a line search
@@ -92,7 +101,7 @@ def run_lbfgs(problem, u0: tuple, monitor, max_iter: int, memory: int = 10) -> t
     state = State(tuple(u0), value, grad)
     outcome = monitor.begin(state)
     if outcome:
-        return outcome[0], outcome[1], 0
+        return (*outcome, 0)
     box = {"state": state, "it": 0, "outcome": None, "until": max_iter}
 
     def callback(intermediate_result):
@@ -125,17 +134,18 @@ def run_lbfgs(problem, u0: tuple, monitor, max_iter: int, memory: int = 10) -> t
         z0 = (u_r - center) / scales
         fun = relative_to(u_r, np.asarray(box["state"].grad, dtype=float) * scales)
     note = f" (restarted {restarts} time{'s' if restarts > 1 else ''} near the optimum with values from gradients)" if restarts else ""
+    it = box["it"]
     if box["outcome"]:
-        status, message = box["outcome"]
-        return status, message + note, box["it"]
+        status, outcome, message = box["outcome"]
+        return status, outcome, message + note, it
     if monitor.g_ok:  # at the optimum; scipy stopped before a step small enough to test
-        return "converged", (
-            f"converged after {box['it']} iterations: the scaled gradient ({monitor.gn:.2g}) is below "
-            f"tol = {monitor.tol:g}, and L-BFGS-B then stopped itself ({res.message}){note}"
-        ), box["it"]
-    if box["it"] >= max_iter:
-        return "max_iter", monitor.max_iter_message(max_iter) + note, box["it"]
-    return "stalled", (
-        f"L-BFGS-B stopped after {box['it']} iterations ({res.message or 'no progress near the optimum'}) "
+        return "converged", Outcome("converged", None, it), (
+            f"converged after {it} iterations: the distance to the optimum is below tol = {monitor.tol:g} "
+            f"(scaled gradient {monitor.gn:.2g}), and L-BFGS-B then stopped itself ({res.message}){note}"
+        ), it
+    if it >= max_iter:
+        return "max_iter", Outcome("max_iter", None, it), monitor.max_iter_message(max_iter) + note, it
+    return "stalled", Outcome("solver_stopped", None, it), (
+        f"L-BFGS-B stopped after {it} iterations ({res.message or 'no progress near the optimum'}) "
         f"before the scaled gradient ({monitor.gn:.3g}) fell below tol = {monitor.tol:g}{note}"
-    ), box["it"]
+    ), it

@@ -1,0 +1,122 @@
+"""What a parameter may be (constraints) and what values the data may take (supports).
+
+One object per concept, as numpyro's ``constraints`` module has it: each knows how to
+check a value, how to say what is allowed, the transform that removes it (for
+parameters) and its bounds. Families, the user's own models, the start values, the
+driver and L-BFGS-B's bounds all ask these objects; nothing interprets a string.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from .parametrize import IDENTITY, LOG, LOGIT, Transform
+
+__all__ = ["Constraint", "REAL", "POSITIVE", "UNIT_INTERVAL", "CONSTRAINTS", "as_constraint",
+           "Support", "SUPPORTS", "as_support"]
+
+
+class Constraint(NamedTuple):
+    """An open interval ``lower < theta < upper`` a parameter must lie in."""
+
+    name: str
+    lower: float
+    upper: float
+    #: The bijection from the whole real line onto the interval.
+    transform: Transform
+    #: How to say it, with ``{}`` for the parameter's name.
+    rule: str
+
+    def __eq__(self, other):  # a constraint is also known by its name
+        return self.name == other if isinstance(other, str) else tuple.__eq__(self, other)
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def check(self, v: float) -> bool:
+        """Whether ``v`` is allowed (NaN and infinities never are)."""
+        return self.lower < v < self.upper and math.isfinite(v)
+
+    def describe(self, name: str) -> str:
+        return self.rule.format(name)
+
+    @property
+    def bounded_below(self) -> bool:
+        return self.lower > -math.inf
+
+
+REAL = Constraint("real", -math.inf, math.inf, IDENTITY, "{} must be a finite number")
+POSITIVE = Constraint("positive", 0.0, math.inf, LOG, "{} must be > 0")
+UNIT_INTERVAL = Constraint("unit_interval", 0.0, 1.0, LOGIT, "{} must be strictly between 0 and 1")
+CONSTRAINTS = {c.name: c for c in (REAL, POSITIVE, UNIT_INTERVAL)}
+
+
+def as_constraint(c) -> Constraint:
+    """A Constraint from itself or its name; an unknown name lists the valid ones."""
+    if isinstance(c, Constraint):
+        return c
+    if isinstance(c, str) and c.strip().lower() in CONSTRAINTS:
+        return CONSTRAINTS[c.strip().lower()]
+    raise ValueError(f"unknown constraint {c!r}; valid: {', '.join(CONSTRAINTS)}")
+
+
+class Support(NamedTuple):
+    """The values the data of a family may take."""
+
+    name: str
+    #: What is allowed, as a sentence fragment ("values must be > 0").
+    rule: str
+    #: Whether every value is > 0 (the data's logarithms exist).
+    positive: bool = False
+
+    def __eq__(self, other):  # a support is also known by its name
+        return self.name == other if isinstance(other, str) else tuple.__eq__(self, other)
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def bad(self, x: np.ndarray) -> np.ndarray | None:
+        """A mask of the values outside the support, or None when there are none.
+        Continuous supports are settled by the smallest and largest value first."""
+        if self.name == "real" or not x.size:
+            return None
+        lo, hi = x.min(), x.max()
+        if self.name == "positive" and lo > 0:
+            return None
+        if self.name == "unit_interval" and lo > 0 and hi < 1:
+            return None
+        if self.name == "nonnegative" and lo >= 0:
+            return None
+        with np.errstate(invalid="ignore"):
+            if self.name == "positive":
+                mask = x <= 0
+            elif self.name == "nonnegative":
+                mask = x < 0
+            elif self.name == "unit_interval":
+                mask = (x <= 0) | (x >= 1)
+            else:  # counts
+                mask = (x < 0) | (x != np.floor(x))
+        return mask if mask.any() else None
+
+    def contains(self, v: float) -> bool:
+        return self.bad(np.array([v], dtype=float)) is None
+
+
+SUPPORTS = {s.name: s for s in (
+    Support("real", ""),
+    Support("positive", "values must be > 0", positive=True),
+    Support("nonnegative", "values must be >= 0"),
+    Support("unit_interval", "values must be strictly between 0 and 1", positive=True),
+    Support("counts", "values must be whole numbers >= 0"),
+)}
+
+
+def as_support(s) -> Support:
+    if isinstance(s, Support):
+        return s
+    if isinstance(s, str) and s in SUPPORTS:
+        return SUPPORTS[s]
+    raise ValueError(f"unknown support {s!r}; valid: {', '.join(SUPPORTS)}")

@@ -1,0 +1,399 @@
+"""The engine: the one place a run is assembled.
+
+``fit``, ``compare``, ``stability``, ``sweep``, the diagnosis and the families' limit
+fits all come here: options are checked once (:func:`check_options`), the data become a
+record and are reduced once (:mod:`gradmle.streaming`), the start is chosen, the method
+is looked up in the table (:mod:`gradmle.methods`) and run through the one driver, and
+the run becomes a :class:`FitResult` in the data's units (:mod:`gradmle.units`).
+Nothing below this module imports the public API.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from .checks import choice, positive_float, positive_int
+from .driver import Monitor, drive
+from .families import Family, get_family
+from .methods import Method, get_method, resolve
+from .optimizers import run_lbfgs
+from .optimizers.base import REACH, State
+from .outcomes import Outcome
+from .parametrize import IDENTITY
+from .problem import Problem
+from .record import NONFINITE, as_record
+from .result import FitResult, relative_error
+from .streaming import Reduced, reduce_record
+
+__all__ = ["Options", "check_options", "fit", "run", "reduce", "refit", "optimum", "limit_fit", "frame", "RunContext"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asked for, checked and in canonical form, in the data's units:
+    ``gradmle.fit(data, **options.kwargs())`` runs it again."""
+
+    family: str
+    method: str = "auto"
+    step: float | None = None
+    init: dict | None = None
+    max_iter: int = 1000
+    tol: float = 1e-10
+    n_inner: int | None = None
+    n_outer: int | None = None
+    parametrization: str | None = None
+    fixed: dict = field(default_factory=dict)
+    nonfinite: str = "raise"
+
+    def kwargs(self) -> dict:
+        """The arguments of :func:`gradmle.fit` that reproduce this run."""
+        out = {"family": self.family, "method": self.method}
+        if self.step is not None:
+            out["step"] = self.step
+        if self.init:
+            out["init"] = dict(self.init)
+        if self.n_outer is not None:
+            out["n_inner"], out["n_outer"] = self.n_inner, self.n_outer
+        else:
+            out["max_iter"] = self.max_iter
+        out["tol"] = self.tol
+        out["parametrization"] = self.parametrization
+        if self.fixed:
+            out["fixed"] = dict(self.fixed)
+        if self.nonfinite != "raise":
+            out["nonfinite"] = self.nonfinite
+        return out
+
+    def held(self, fam: Family) -> dict:
+        """The parameters held fixed, by index (``loc`` of the families whose support
+        starts at loc is not a parameter: see ``data_loc``)."""
+        return {fam.param_names.index(k): v for k, v in self.fixed.items() if k in fam.param_names}
+
+    def data_loc(self, fam: Family) -> float:
+        """The value subtracted from the data (families whose support starts at loc)."""
+        return float(self.fixed.get("loc", 0.0)) if fam.shiftable else 0.0
+
+
+def _number(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be a number, got {type(value).__name__} {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    return v
+
+
+def _check_value(fam: Family, i: int, v: float, what: str) -> None:
+    c = fam.constraints[i]
+    if not c.check(v):
+        raise ValueError(f"{what} = {v!r} is not allowed: {c.describe(fam.param_names[i])}")
+
+
+def _by_name(fam: Family, values, what: str) -> dict:
+    names = fam.param_names
+    if not hasattr(values, "items"):
+        raise TypeError(f"{what} must be a dict of values by parameter name ({', '.join(names)}), got {values!r}")
+    out = {}
+    for name, value in values.items():
+        if name == "loc" and fam.shiftable and what == "fixed":
+            out["loc"] = _number(value, "fixed['loc']")
+            continue
+        if name not in names:
+            extra = "; loc can be fixed (default 0)" if fam.shiftable and what == "fixed" else ""
+            raise ValueError(f"unknown parameter {name!r} in {what}; {fam.name} has: {', '.join(names)}{extra}")
+        v = _number(value, f"{what}[{name!r}]")
+        _check_value(fam, names.index(name), v, f"{what}[{name!r}]")
+        out[name] = v
+    return out
+
+
+def check_options(family="normal", method="auto", step=None, init=None, max_iter=1000, tol=1e-10, n_inner=None,
+                  n_outer=None, parametrization=None, fixed=None, nonfinite="raise") -> Options:
+    """Validate every option of :func:`gradmle.fit`; returns them in canonical form.
+    Every refusal is one sentence naming the value and what is allowed."""
+    fam = get_family(family)
+    m = get_method(method)
+    ran = resolve(m, fam.smooth)
+    if step is not None:
+        if not ran.takes_step:
+            raise ValueError(f"step={step!r} does not apply to method={m.name!r}; leave it out")
+        step = positive_float("step", step)
+    max_iter = positive_int("max_iter", max_iter)
+    tol = positive_float("tol", tol)
+    if ran.name != "coordinate":
+        for name, value in (("n_inner", n_inner), ("n_outer", n_outer)):
+            if value is not None:
+                raise ValueError(f"{name}={value!r} applies only to method='coordinate', not method={m.name!r}")
+    else:
+        n_inner = 10 if n_inner is None else positive_int("n_inner", n_inner)
+        n_outer = max_iter if n_outer is None else positive_int("n_outer", n_outer)
+        max_iter = n_outer
+    names = tuple(fam.parametrizations())
+    parametrization = (fam.default_parametrization if parametrization is None
+                       else choice("parametrization", parametrization, names))
+    fixed = {} if fixed is None else _by_name(fam, fixed, "fixed")
+    if len([k for k in fixed if k in fam.param_names]) == len(fam.param_names):
+        raise ValueError(f"every parameter of {fam.name} is fixed: nothing is left to fit")
+    if init is not None:
+        init = _by_name(fam, init, "init")
+        for name in init:
+            if name in fixed:
+                raise ValueError(f"{name} is both in init and in fixed; give it in one of them")
+    nonfinite = choice("nonfinite", nonfinite, NONFINITE)
+    return Options(fam.name, m.name, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed, nonfinite)
+
+
+class RunContext(NamedTuple):
+    """What a result needs to compute more (standard errors, the diagnosis, pictures):
+    the family, the reduced data (in working units) and the exact working estimate."""
+
+    family: Family
+    reduced: Reduced
+    options: Options
+    theta: tuple  # the estimate in working units
+    start: tuple  # the start in working units
+
+    @property
+    def stats(self):
+        return self.reduced.stats
+
+    @property
+    def units(self):
+        return self.reduced.units
+
+
+# -- data -----------------------------------------------------------------------------------
+
+def reduce(fam: Family, data, options: Options, progress=None, column=None) -> Reduced:
+    """The data reduced for ``fam`` (any input :func:`gradmle.fit` accepts)."""
+    record = as_record(data, column, options.nonfinite)
+    if options.data_loc(fam):
+        record = record.with_loc(options.data_loc(fam))
+    return reduce_record(fam, record, progress)
+
+
+def fit(data, options: Options, progress=None, column=None) -> FitResult:
+    """Reduce ``data`` and run ``options`` on it."""
+    fam = get_family(options.family)
+    return run(fam, reduce(fam, data, options, progress, column), options, progress)
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+def frame(fam: Family, reduced: Reduced, theta0) -> tuple:
+    """``(center, limit)`` per parameter for the run-away rule. One rule whatever the
+    source: a location or scale parameter more than 100 times the data's range away
+    from the data (locations: from the middle of the data; scales: from 0); families
+    name their other parameters' frames (shapes, counts), or 1e6 times the start."""
+    given = fam.frame(reduced.stats) or (None,) * len(fam.param_names)
+    lo, hi = reduced.lo, reduced.hi
+    powers = fam.scale_power or (None,) * len(fam.param_names)
+    out = []
+    for i, spec in enumerate(given):
+        if spec is not None:
+            out.append(spec)
+        elif lo is not None and powers[i] == 1:
+            spread = 100.0 * (hi - lo)
+            out.append((0.5 * lo + 0.5 * hi, spread) if fam.constraints[i].lower == -math.inf else (0.0, spread))
+        else:
+            out.append((0.0, 1e6 * max(abs(theta0[i]), 1.0)))
+    return tuple(out)
+
+
+def start(fam: Family, reduced: Reduced, options: Options) -> tuple[tuple, dict]:
+    """The start and the fixed values (by index), in working units."""
+    units = reduced.units
+    theta = list(fam.initial(reduced.stats))
+    fixed = {}
+    for i, v in options.held(fam).items():
+        fixed[i] = theta[i] = units.to_work(i, v)
+    for name, v in (options.init or {}).items():
+        i = fam.param_names.index(name)
+        theta[i] = units.to_work(i, v)
+    return tuple(theta), fixed
+
+
+def _step(fam: Family, method: Method, options: Options, reduced: Reduced, parametrization: str):
+    """The step in working units. A fixed-step scheme is the same run in those units
+    only when every working coordinate scales alike; otherwise it cannot be run on
+    data that must be rescaled."""
+    step = options.step if options.step is not None else method.default_step
+    units = reduced.units
+    if step is None or method.step_power is None or units.scale == 1.0:
+        return step
+    transforms = fam.parametrizations()[parametrization]
+    held = options.held(fam)
+    powers = {fam.scale_power[i] if transforms[i] is IDENTITY else None
+              for i in range(len(fam.param_names)) if i not in held}
+    if len(powers) != 1 or None in powers:
+        raise ValueError(
+            f"method={method.name!r} in parametrization={parametrization!r} is not scale-free, and data of "
+            f"magnitude {units.scale:.3g} must be fitted in rescaled units: use method='auto', 'newton', 'fisher' "
+            "or 'lbfgs', or divide the data by a power of ten yourself"
+        )
+    return units.step_to_work(step, method.step_power * powers.pop())
+
+
+def run(fam: Family, reduced: Reduced, options: Options, progress=None) -> FitResult:
+    """Run ``options`` on data already reduced for ``fam``."""
+    method = get_method(options.method)
+    ran = resolve(method, fam.smooth)
+    theta0, fixed = start(fam, reduced, options)
+    transforms = fam.parametrizations()[options.parametrization]
+    stats = reduced.stats
+    problem = Problem(fam, stats, transforms, fixed)
+    step = _step(fam, ran, options, reduced, options.parametrization)
+    box = frame(fam, reduced, theta0)
+    t0 = time.perf_counter()
+    if ran.name == "closed_form":  # in natural coordinates: no round trip through exp and log
+        out = _closed_form_run(Problem(fam, stats, (IDENTITY,) * len(fam.param_names), fixed), box)
+    elif ran.name == "lbfgs":
+        monitor = Monitor(problem, options.tol, box, leash=3, reach=REACH)
+        out = monitor.finish(*run_lbfgs(problem, problem.working(theta0), monitor, options.max_iter))
+    else:
+        stepper = ran.factory(step, options.n_inner)
+        out = drive(problem, stepper, problem.working(theta0), options.max_iter, options.tol, box, progress)
+    elapsed = time.perf_counter() - t0
+    if method.name == "auto":
+        out["message"] = f"auto ran {ran.name}: {out['message']}"
+    info = {"method": ran.name, "elapsed": elapsed, "ngev": problem.ngev, "step": step}
+    result = _result(fam, reduced, options, out, info, theta0)
+    limit = fam.limit(result)
+    if limit:
+        result.status = "boundary"
+        result.outcome = Outcome("boundary", result.outcome.param, result.outcome.iteration)
+        result.message = f"{limit} ({result.message})"
+        result.limit_fit = limit_fit(fam, reduced)
+    return result
+
+
+def _closed_form_run(problem: Problem, box) -> dict:
+    fam, stats = problem.family, problem.stats
+    theta = fam.closed_form(stats, problem.fixed)
+    if theta is None:
+        what = " with " + ", ".join(fam.param_names[i] for i in problem.fixed) + " fixed" if problem.fixed else ""
+        raise ValueError(f"the {fam.name} family has no closed-form MLE{what}; choose an iterative method such as 'auto'")
+    monitor = Monitor(problem, 1.0, box)
+    u = problem.working(theta)
+    value, grad = problem.f(u)
+    monitor.begin(State(u, value, grad))
+    held = f" with {', '.join(fam.param_names[i] for i in problem.fixed)} held fixed" if problem.fixed else ""
+    return monitor.finish("converged", Outcome("closed_form", None, 0),
+                          f"closed form: the exact maximizer of the likelihood{held}", 0)
+
+
+def _result(fam: Family, reduced: Reduced, options: Options, out: dict, info: dict, theta0) -> FitResult:
+    """The run in the data's units."""
+    units = reduced.units
+    names = fam.param_names
+    theta_w = tuple(float(v) for v in out["theta"])
+    params = {k: float(units.to_data(i, v)) for i, (k, v) in enumerate(zip(names, theta_w))}
+    trace = dict(out["trace"])
+    for i, k in enumerate(names):
+        trace[k] = units.to_data(i, trace[k])
+    trace["loglik"] = units.loglik_to_data(trace["loglik"])
+    # With parameters held fixed the reference is the restricted MLE (the maximizer over
+    # the free parameters), never the unrestricted one.
+    fixed_w = {i: units.to_work(i, v) for i, v in options.held(fam).items()}
+    ref_w = fam.closed_form(reduced.stats, fixed_w)
+    reference = error = None
+    if ref_w is not None:
+        reference = {k: float(units.to_data(i, v)) for i, (k, v) in enumerate(zip(names, ref_w))}
+        scales = Problem(fam, reduced.stats, (IDENTITY,) * len(names)).scales(ref_w)
+        info["reference_scales"] = {k: float(s * units.factor(i)) for i, (k, s) in enumerate(zip(names, scales))}
+        error = relative_error(params, reference, info["reference_scales"])
+    status = out["status"]
+    outcome = out["outcome"]
+    if status != "diverged" and not all(math.isfinite(v) for v in params.values()):
+        status, outcome = "diverged", Outcome("nonfinite", None, out["nit"])
+    message = out["message"]
+    source = reduced.source
+    notes = []
+    if reduced.dropped.get("masked"):
+        notes.append(f"{reduced.dropped['masked']} masked value(s)")
+    if reduced.dropped.get("nonfinite"):
+        notes.append(f"{reduced.dropped['nonfinite']} NaN or infinite value(s)")
+    if notes:
+        message += f" ({' and '.join(notes)} were dropped before fitting)"
+    if units.scale != 1.0:
+        message += f" ({units.describe()})"
+    in_memory = reduced.record.in_memory
+    if not fam.sufficient and not in_memory:
+        fewest = "; newton needs the fewest" if info["method"] == "newton" else ""
+        message += (f" [{source.passes} passes over the data: the {fam.name} family has no sufficient "
+                    f"statistics, so each new point costs one pass{fewest}]")
+    info.update(dropped=dict(reduced.dropped), data_scale=units.scale, data_shift=units.shift)
+    return FitResult(
+        params=params,
+        loglik=float(units.loglik_to_data(out["value"])),
+        status=status,
+        message=message,
+        nit=out["nit"],
+        nfev=out["nfev"],
+        trace=trace,
+        reference=reference,
+        error=error,
+        family=fam.name,
+        method=options.method,
+        n=reduced.n,
+        options=options.kwargs(),
+        info=info,
+        outcome=outcome,
+        passes=source.passes,
+        source=None if in_memory else source.name,
+        _context=RunContext(fam, reduced, options, theta_w, tuple(theta0)),
+    )
+
+
+# -- runs asked for by other parts --------------------------------------------------------------
+
+def refit(result: FitResult, **changes) -> FitResult:
+    """The same data and start as ``result``, with some options changed (the remedies
+    of the diagnosis are run this way). Options that do not apply to a new method are
+    dropped; the start is kept."""
+    ctx = result._context
+    base = ctx.options
+    kw = base.kwargs()
+    kw.setdefault("init", {k: ctx.reduced.units.to_data(i, v) for i, (k, v) in enumerate(zip(ctx.family.param_names, ctx.start))
+                           if k not in base.fixed})
+    method = changes.get("method", base.method)
+    if method != base.method:
+        for k in ("step", "n_inner", "n_outer"):
+            kw.pop(k, None)
+    kw.update(changes)
+    if kw.get("n_outer") is not None:
+        kw.pop("max_iter", None)
+    opts = check_options(**kw)
+    return run(ctx.family, ctx.reduced, opts)
+
+
+def optimum(fam: Family, reduced: Reduced) -> tuple:
+    """The MLE in working units: the closed form, or a tight run of auto."""
+    theta = fam.closed_form(reduced.stats)
+    if theta is None:
+        r = run(fam, reduced, check_options(fam.name, "auto", tol=1e-12))
+        theta = r._context.theta
+    return tuple(theta)
+
+
+def limit_fit(fam: Family, reduced: Reduced) -> FitResult:
+    """The fit of the family that ``fam`` tends to at its boundary, to the same data:
+    from ``fam``'s statistics where it can give them, else by reading the data again."""
+    target = get_family(fam.limit_family)
+    opts = check_options(target.name, "closed_form" if target.closed_form is not Family.closed_form else "auto",
+                         parametrization="natural" if "natural" in target.parametrizations() else None)
+    convert = getattr(fam, "limit_stats", None)
+    if convert is not None:
+        stats = convert(reduced.stats)
+        limit = replace_stats(reduced, stats)
+        return run(target, limit, opts)
+    return run(target, reduce_record(target, reduced.record), opts)
+
+
+def replace_stats(reduced: Reduced, stats) -> Reduced:
+    return reduced._replace(stats=stats)
+

@@ -1,0 +1,35 @@
+"""How a run ends: a code from one vocabulary, with the parameter, the iteration and
+the values involved. Messages are written from outcomes; the diagnosis reads the code,
+never the message."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["Outcome", "OUTCOMES"]
+
+#: Every way a run ends, by code.
+OUTCOMES = {
+    "converged": "the convergence test held",
+    "converged_at_start": "the convergence test held at the start",
+    "closed_form": "the exact maximizer, in closed form",
+    "max_iter": "the iteration limit was reached",
+    "crossed_zero": "a parameter, or its working coordinate, left the values it may take",
+    "underflow": "a positive parameter underflowed to 0",
+    "nonfinite": "a parameter became infinite or NaN",
+    "overflow": "the log-likelihood or its gradient overflowed",
+    "ran_away": "a parameter ran away from the data",
+    "no_ascent": "the line search found no step that increases the likelihood",
+    "float_resolution": "the update no longer changes the iterate in float64",
+    "solver_stopped": "the external solver stopped itself before the convergence test held",
+    "boundary": "the likelihood keeps increasing towards the edge of the parameter space",
+}
+
+
+class Outcome(NamedTuple):
+    code: str
+    #: The parameter concerned (or its working coordinate's label), if any.
+    param: str | None = None
+    iteration: int | None = None
+    before: float | None = None
+    after: float | None = None

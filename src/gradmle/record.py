@@ -1,0 +1,96 @@
+"""The data record: whatever the user passed, turned at the entry into one thing that
+then only flows down.
+
+A record is a source of chunks (an in-memory array is a source of one array, read in
+cache-sized chunks; a file, an iterable of chunks and a Dask array are read in
+pieces), what to do with NaN and infinite values, a fixed ``loc`` subtracted from every
+value (families whose support starts at loc), and the place for per-observation
+weights and censoring (all weights 1 and nothing censored for now). Validation,
+reduction, chunk sums and sources all receive the record, so that adding weights or
+censoring touches the record and the reductions, not every caller.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .checks import choice
+from .data import as_sample
+from .source import ArraySource, Source, is_chunked, open_source
+
+__all__ = ["DataRecord", "as_record", "NONFINITE"]
+
+#: What may be done with NaN and infinite values.
+NONFINITE = ("raise", "drop")
+
+
+class DataRecord:
+    """One input, ready to be reduced (see :func:`as_record`)."""
+
+    def __init__(self, source: Source, nonfinite: str = "raise", loc: float = 0.0, weights=None, censoring=None):
+        self.source = source
+        self.nonfinite = nonfinite
+        self.loc = loc
+        #: Frequency weights per observation (None: all 1).
+        self.weights = weights
+        #: Censoring per observation (None: every value observed exactly).
+        self.censoring = censoring
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    @property
+    def in_memory(self) -> bool:
+        return isinstance(self.source, ArraySource)
+
+    def with_loc(self, loc: float) -> "DataRecord":
+        return DataRecord(self.source, self.nonfinite, loc, self.weights, self.censoring)
+
+    def prep(self):
+        """What every chunk goes through as it is read (None when nothing): drop
+        NaN/inf, subtract loc."""
+        drop, loc = self.nonfinite == "drop", self.loc
+        if not (drop or loc):
+            return None
+
+        def prep(chunk: np.ndarray) -> np.ndarray:
+            if drop:
+                chunk = chunk[np.isfinite(chunk)]
+            return chunk - loc if loc else chunk
+
+        return prep
+
+    def dropped(self, n: int) -> dict:
+        """What was left out of the fit, by reason (for the message and the result)."""
+        out = {}
+        src = self.source
+        if src.masked:
+            out["masked"] = int(src.masked)
+        if self.nonfinite == "drop":
+            k = int(src.raw - src.masked - n) if not isinstance(src, ArraySource) else int(src.raw - n)
+            if k:
+                out["nonfinite"] = k
+        return out
+
+
+def as_record(data, column=None, nonfinite: str = "raise", loc: float = 0.0) -> DataRecord:
+    """The record of ``data``: an array-like (numpy arrays, masked arrays, lists,
+    pandas and polars Series), a path, an iterable of chunks or a Dask array.
+
+    Masked values (numpy and dask masked arrays) are dropped, and the result says how
+    many; NaN and infinite values are refused or dropped (``nonfinite``)."""
+    if isinstance(data, DataRecord):
+        return data
+    nonfinite = choice("nonfinite", nonfinite, NONFINITE)
+    if is_chunked(data):
+        return DataRecord(open_source(data, column), nonfinite, loc)
+    masked = 0
+    if np.ma.isMaskedArray(data):
+        mask = np.ma.getmaskarray(data)
+        masked = int(np.count_nonzero(mask))
+        if masked == mask.size:
+            raise ValueError(f"every one of the {mask.size} values is masked: no data to fit")
+        data = np.asarray(data.data)[~mask] if masked else np.asarray(data.data)
+    x = as_sample(data, finite=False)
+    return DataRecord(ArraySource(x, masked=masked), nonfinite, loc)
