@@ -90,11 +90,11 @@ class _View:
         self.n_inner = self.opts.n_inner or 1
         scale = self.units.scale
         if self.fam.name == "normal":  # the Normal's statistics in the data's units
-            self.xbar = self.units.to_data(0, self.stats.mean)
+            self.xbar = float(self.units.to_data(0, self.stats.mean))
             self.s2 = self.stats.var * scale * scale
             self.mu_trace = result.trace["mu"]
             self.sigma_trace = result.trace["sigma"]
-            self.mu0, self.sigma0 = result.trace["mu"][0], result.trace["sigma"][0]
+            self.mu0, self.sigma0 = float(result.trace["mu"][0]), float(result.trace["sigma"][0])
 
 
 def diagnose(result) -> Diagnosis:
@@ -281,11 +281,18 @@ def _remedies(v: _View, stab, shown) -> list:
                                dict(method=method, step=0.5 * b, parametrization="log_sigma", **coord)))
     candidates.append(("method='newton' (safeguarded, with backtracking)", dict(method="newton")))
     candidates.append(("method='lbfgs' (scipy's L-BFGS-B)", dict(method="lbfgs")))
-    out, seen = [], {(method, par, v.gamma)}
+    if result.outcome.iteration == 0 and result.status == "diverged":
+        # The start itself cannot be used (its gradient overflows): from the moment
+        # estimates instead, with the method asked for and with auto.
+        candidates.append((f"method={method!r} from the moment estimates (init left out: the start given cannot "
+                           "be evaluated)", dict(method=method, init=None, **({"step": v.gamma} if v.opts.step else {}),
+                                                 **coord, parametrization=par)))
+        candidates.append(("method='auto' from the moment estimates (init left out)", dict(method="auto", init=None)))
+    out, seen = [], {(method, par, v.gamma, "start")}
     for text, kw in candidates:
         m = get_method(kw["method"])
         kw.setdefault("parametrization", fam.default_parametrization)
-        key = (kw["method"], kw["parametrization"], kw.get("step", m.default_step))
+        key = (kw["method"], kw["parametrization"], kw.get("step", m.default_step), "init" in kw or "start")
         if key in seen:
             continue
         seen.add(key)

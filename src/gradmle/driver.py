@@ -37,15 +37,15 @@ def grad_norm(grad, scales) -> float:
     return math.sqrt(total)
 
 
-def closeness(theta, nstep, prev, scales, tol) -> tuple[float, float]:
+def closeness(theta, nstep, prev, scales, tol, floor=None) -> tuple[float, float]:
     """The largest relative distance to the optimum (to first order) and the largest
-    relative last step, each over ``tol * max(|theta_i|, s_i) + ULPS eps |theta_i|``:
-    the run has converged when both are <= 1. ``nstep`` is the natural-gradient step
-    F^-1 g."""
+    relative last step, each over ``tol * max(|theta_i|, s_i) + ULPS eps |theta_i|``
+    (plus ``floor[i]``): the run has converged when both are <= 1. ``nstep`` is the
+    natural-gradient step F^-1 g."""
     worst_g = worst_s = 0.0
-    for t, n, p, s in zip(theta, nstep, prev, scales):
+    for i, (t, n, p, s) in enumerate(zip(theta, nstep, prev, scales)):
         a = abs(t)
-        allowed = tol * (s if s > a else a) + ULPS * EPS * a
+        allowed = tol * (s if s > a else a) + ULPS * EPS * a + (floor[i] if floor else 0.0)
         if allowed > 0.0:
             rg, rs = abs(n) / allowed, abs(t - p) / allowed
         else:
@@ -55,6 +55,11 @@ def closeness(theta, nstep, prev, scales, tol) -> tuple[float, float]:
         if not rs <= worst_s:
             worst_s = rs if rs == rs else math.inf
     return worst_g, worst_s
+
+
+#: The convergence test is repeated with the rounding floor of correlated parameters
+#: (see Problem.rounding_floor) only when it failed by less than this factor.
+RESOLUTION_RETRY = 1e4
 
 
 class Monitor:
@@ -145,12 +150,21 @@ class Monitor:
                 return "diverged", Outcome("overflow", None, it), (
                     f"the gradient of the log-likelihood overflowed at iteration {it} ({self._at(theta)})")
             last = theta
-        cg, cs = closeness(theta, pb.natural_step(theta, g), prev_theta, scales, self.tol)
+        nstep = pb.natural_step(theta, g)
+        cg, cs = closeness(theta, nstep, prev_theta, scales, self.tol)
+        resolution = False
+        if cg > 1.0 and cg < RESOLUTION_RETRY:
+            floor = pb.rounding_floor(theta, ULPS * EPS)
+            if floor is not None:
+                cg, cs = closeness(theta, nstep, prev_theta, scales, self.tol, floor)
+                resolution = cg <= 1.0
         self.closeness = cg
         self.g_ok = cg <= 1.0
         if self.g_ok and cs <= 1.0:
+            at = (" to the resolution of float64 (rounding the parameters by a few units in their last place "
+                  "moves the others by more than tol)" if resolution else "")
             return "converged", Outcome("converged", None, it), (
-                f"converged after {it} iterations: the distance to the optimum and the last step are below "
+                f"converged after {it} iterations{at}: the distance to the optimum and the last step are below "
                 f"tol = {self.tol:g} relative to each parameter's size (scaled gradient {gn:.2g})")
         if state.stalled:
             return "stalled", Outcome("no_ascent", None, it), (

@@ -358,13 +358,17 @@ def refit(result: FitResult, **changes) -> FitResult:
     ctx = result._context
     base = ctx.options
     kw = base.kwargs()
-    kw.setdefault("init", {k: ctx.reduced.units.to_data(i, v) for i, (k, v) in enumerate(zip(ctx.family.param_names, ctx.start))
+    # The same start (in the data's units), unless the change leaves init out.
+    kw.setdefault("init", {k: ctx.reduced.units.to_data(i, v) for i, (k, v) in enumerate(zip(ctx.family.param_names,
+                                                                                          ctx.start))
                            if k not in base.fixed})
     method = changes.get("method", base.method)
     if method != base.method:
         for k in ("step", "n_inner", "n_outer"):
             kw.pop(k, None)
     kw.update(changes)
+    if kw.get("init") is None:
+        kw.pop("init", None)
     if kw.get("n_outer") is not None:
         kw.pop("max_iter", None)
     opts = check_options(**kw)

@@ -122,6 +122,32 @@ class Problem:
             scales = self.scales(theta)
             return tuple(gi * s * s if free is None or i in free else 0.0 for i, (gi, s) in enumerate(zip(g, scales)))
 
+    def rounding_floor(self, theta, rel: float) -> tuple | None:
+        """How far the natural-gradient step F^-1 g can be from 0 at a point whose
+        parameters are the optimum rounded by ``rel`` of their size: rounding theta_j
+        changes g_j by about F_jj rel |theta_j|, and F^-1 carries that into every
+        correlated parameter (a Weibull's shape moves with its scale's last digit).
+        None when the information is unavailable."""
+        free = list(self.free)
+        try:
+            f = np.asarray(self.family.fisher(theta), dtype=float)
+        except NotImplementedError:
+            f = self._observed(theta)
+        except ARITHMETIC:
+            return None
+        f = f[np.ix_(free, free)]
+        if not np.all(np.isfinite(f)):
+            return None
+        try:
+            inv = np.linalg.inv(f)
+        except np.linalg.LinAlgError:
+            return None
+        spread = np.abs(inv) @ (np.abs(np.diag(f)) * rel * np.abs(np.array([theta[i] for i in free])))
+        out = [0.0] * len(theta)
+        for i, v in zip(free, spread.tolist()):
+            out[i] = v if math.isfinite(v) else 0.0
+        return tuple(out)
+
     def _observed(self, theta) -> np.ndarray:
         try:
             h = -np.asarray(self.family.hessian(theta, self.stats), dtype=float)

@@ -145,7 +145,10 @@ def _plan(fam: Family, record: DataRecord, refine: Refine | None = None) -> _Pas
     if refine is not None:
         return _Pass(refine.partial, refine.combine, False)
     if fam.sufficient:
-        return _Pass(fam.partial, fam.combine, fam.checks_finite and record.nonfinite == "raise")
+        # Trusting the sums means reading the data again to name a bad value: only for
+        # data that can be read again.
+        trust = fam.checks_finite and record.nonfinite == "raise" and record.source.reiterable
+        return _Pass(fam.partial, fam.combine, trust)
     logs = fam.support.positive
     return _Pass(lambda c: _moments_partial(c, logs), _merge_moments, False)
 
@@ -256,10 +259,11 @@ def _compose(a, b):
 
 def _units(fam: Family, scan: dict, partial) -> Units:
     lo, hi = scan["lo"], scan["hi"]
-    if not math.isfinite(lo):  # a family that checks its own data: its typical size
+    known = math.isfinite(lo)
+    if not known:  # a family that checks its own data: its typical size
         with np.errstate(all="ignore"):
             lo = hi = fam.magnitude(partial)
-    return choose_units(fam.scale_power, fam.loc_index, fam.support.positive, lo, hi, fam.centers_itself)
+    return choose_units(fam.scale_power, fam.loc_index, fam.support.positive, lo, hi, fam.centers_itself, known)
 
 
 def statistics(fam: Family, data):

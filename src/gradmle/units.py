@@ -93,14 +93,16 @@ class Units:
         return "fitted " + " and ".join(parts)
 
 
-def choose_units(powers, loc, positive: bool, lo: float, hi: float, centers: bool = False) -> Units:
+def choose_units(powers, loc, positive: bool, lo: float, hi: float, centers: bool = False,
+                 known_range: bool = True) -> Units:
     """The working units for data from ``lo`` to ``hi``.
 
     ``powers``: how each parameter scales (None or empty: the family cannot be
     rescaled); ``loc``: its location parameter, if any; ``positive``: whether the data
     are all > 0 (then the logarithms are centred: dividing 1e-300 and 1e300 by the
     larger would turn the smaller into 0); ``centers``: the family keeps its own
-    location to full precision (the Normal's shifted moments)."""
+    location to full precision (the Normal's shifted moments); ``known_range``: False
+    when lo = hi is only a typical size (no pass computed the range)."""
     if not powers or not (math.isfinite(lo) and math.isfinite(hi)):
         return Units()
     shift = 0.0
@@ -109,9 +111,14 @@ def choose_units(powers, loc, positive: bool, lo: float, hi: float, centers: boo
         shift = mid
         lo, hi = lo - shift, hi - shift
     big = max(abs(lo), abs(hi))
+    narrow = False
     if positive and lo > 0.0 and not shift:
         big = math.sqrt(lo) * math.sqrt(hi)
+        # Values that agree to six digits or more (1e12 + 1e-3 k): a scale near them is
+        # optimized as log(scale), and near log(1e12) = 27.6 the spacing of floats is
+        # wider than such a scale's standard error; near log(1) it is not.
+        narrow = known_range and loc is None and hi - lo < lo * 2.0**-20
     scale = 1.0
-    if math.isfinite(big) and big != 0.0 and not RESCALE_OUTSIDE[0] < big < RESCALE_OUTSIDE[1]:
+    if math.isfinite(big) and big != 0.0 and (narrow or not RESCALE_OUTSIDE[0] < big < RESCALE_OUTSIDE[1]):
         scale = math.ldexp(1.0, math.frexp(big)[1] - 1)  # big / scale in [1, 2)
     return Units(scale, shift, tuple(powers), loc if shift else None)

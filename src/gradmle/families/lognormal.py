@@ -20,6 +20,9 @@ from ..stats import log_moments, log_rel, merge_log
 from .base import Family
 
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+#: Below this s the rounding of the scale (1.1e-16 relative) is more than a 1e-5 part of
+#: s, and the best s at the nearest float scale differs from the MLE by more than tol.
+MIN_S = 2.0**-36
 NAN2 = (math.nan, math.nan)
 
 
@@ -60,6 +63,12 @@ class LogNormal(Family):
             raise ValueError(
                 f"the logarithms of all {lm.m.n} values are equal to float precision (values from "
                 f"{lo!r} to {hi!r}): the {self.name} MLE does not exist (s -> 0)"
+            )
+        if lm.var < MIN_S * MIN_S:
+            raise ValueError(
+                f"the logarithms of these {lm.m.n} values spread by only {math.sqrt(lm.var):.3g}: float64 holds a "
+                "lognormal scale to a relative 1.1e-16 only, a sizeable part of such an s, so its MLE cannot be "
+                "found to tol; such a lognormal is a Normal: fit family='normal'"
             )
         return LogNormalStats(lm.m.n, lm.c, lm.mean_rel, lm.var, lo, hi)
 

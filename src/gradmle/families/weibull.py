@@ -19,6 +19,9 @@ from .base import Family, Sample
 
 NAN2 = (math.nan, math.nan)
 EULER = 0.5772156649015329
+#: Above this shape (a relative spread of the data below ~1e-11) the rounding of the
+#: scale is a sizeable part of 1 / c: see LogNormal's MIN_S.
+MAX_SHAPE = 2.0**36
 
 
 class Weibull(Family):
@@ -42,6 +45,13 @@ class Weibull(Family):
             raise ValueError(
                 f"the logarithms of all {info['n']} values are equal to float precision (values from "
                 f"{info['min']!r} to {xmax!r}): the {self.name} MLE does not exist (the shape runs to infinity)"
+            )
+        c0 = math.pi / math.sqrt(6.0 * lm.var)
+        if c0 > MAX_SHAPE:
+            raise ValueError(
+                f"the logarithms of these {info['n']} values spread by only {math.sqrt(lm.var):.3g}: the Weibull shape would be about {c0:.3g}, and float64 holds the scale "
+                "to a relative 1.1e-16 only, a sizeable part of 1 / c, so the MLE cannot be found to tol; fit "
+                "family='normal'"
             )
         # mean(log x) - log(max x) = dmean + log(c / max x), both terms exact.
         mean = lm.mean_rel + math.log1p((lm.c - xmax) / xmax)
