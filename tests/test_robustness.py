@@ -134,7 +134,7 @@ def test_standard_errors_with_fixed_parameters(family, data, fixed):
 
     def total(v):
         p = dict(r.params, **{name: v})
-        return r.n * fam.value_and_grad(tuple(p.values()), r._context.stats)[0]
+        return r.n * fam.value_and_grad(tuple(p.values()), r.context.stats)[0]
 
     curv = (total(r.params[name] + h) - 2 * total(r.params[name]) + total(r.params[name] - h)) / h / h
     if fixed:

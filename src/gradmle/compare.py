@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 from . import engine
 from .families import get_family
-from .methods import get_method
+from .methods import METHODS, get_method
 
 __all__ = ["compare", "Comparison"]
 
-DEFAULT_METHODS = ("gradient", "sequential", "coordinate", "fisher", "newton", "linesearch", "adam", "lbfgs", "auto")
+#: Every iterative method (the closed form is the reference the others are measured by).
+DEFAULT_METHODS = tuple(name for name in METHODS if name != "closed_form")
 
 
 @dataclass
@@ -63,7 +64,7 @@ def compare(data, methods=DEFAULT_METHODS, family="normal", init=None, step=None
     checked = []
     for m in methods:
         coord = get_method(m).name == "coordinate"
-        checked.append((m, engine.check_options(fam.name, m, step if get_method(m).takes_step else None, init,
+        checked.append((m, engine.check_options(fam, m, step if get_method(m).takes_step else None, init,
                                                 max_iter, tol, n_inner if coord else None, n_outer if coord else None,
                                                 parametrization, fixed, nonfinite)))
     # The data are reduced once; the time column is each optimizer's own.

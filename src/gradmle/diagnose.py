@@ -77,7 +77,7 @@ class _View:
     found in the latter (where the statistics are), explained in the former."""
 
     def __init__(self, result):
-        ctx = result._context
+        ctx = result.context
         self.result, self.fam, self.reduced, self.units = result, ctx.family, ctx.reduced, ctx.units
         self.stats = ctx.stats
         self.start = ctx.start
@@ -115,7 +115,7 @@ def _crossing_condition(method: str, par: str) -> str | None:
     """When a single step can push the scale through zero (from the update formulas)."""
     if method == "fisher" and par == "sigma":
         return "gamma > 2 (sigma' = sigma + gamma (D - sigma^2) / (2 sigma))"
-    if method in ("gradient", "sequential", "coordinate"):
+    if get_method(method).as_written:
         if par == "sigma":
             return "gamma > 4 D(mu), with D(mu) = s2 + (xbar - mu)^2"
         if par == "variance":
@@ -135,7 +135,7 @@ def _start_overshoot(v: _View) -> tuple[bool, float, float]:
     return factor > 2.0 or sigma1 > math.sqrt(3.0 * v.s2), factor, sigma1
 
 
-def _context(v: _View, bound: float, fixed: bool, normal: bool) -> str:
+def _setting(v: _View, bound: float, fixed: bool, normal: bool) -> str:
     """What put the run there: the step against the bound, or the first step."""
     if not fixed or v.gamma is None:
         return ""
@@ -169,9 +169,9 @@ def _cause(v: _View, stab, shown):
         if cond and len(v.mu_trace) >= 2:
             d = v.s2 + (v.xbar - v.mu_trace[-2]) ** 2
             text += f". A single step can push it through zero only when {cond}; here D(mu) = {_g(d)} before the step"
-        return "scale_crossed_zero", text + _context(v, bound, fixed, normal) + "."
+        return "scale_crossed_zero", text + _setting(v, bound, fixed, normal) + "."
     if code in ("nonfinite", "overflow"):
-        return "nonfinite", msg.rstrip(".") + _context(v, bound, fixed, normal) + "."
+        return "nonfinite", msg.rstrip(".") + _setting(v, bound, fixed, normal) + "."
     if fixed and v.gamma is not None and v.gamma > bound:
         return "step_above_bound", _above_bound(v, stab, shown)
     if normal and fixed and v.method != "fisher" and status in ("diverged", "max_iter") and v.sigma0 > 0:

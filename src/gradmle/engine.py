@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from .checks import choice, positive_float, positive_int
 from .driver import Monitor, drive
-from .families import Family, get_family
+from .families import FAMILIES, Family, get_family
 from .methods import Method, get_method, resolve
 from .optimizers import run_lbfgs
 from .optimizers.base import REACH, State
@@ -37,7 +37,7 @@ class Options:
     """What the user asked for, checked and in canonical form, in the data's units:
     ``gradmle.fit(data, **options.kwargs())`` runs it again."""
 
-    family: str
+    family: "str | Family"
     method: str = "auto"
     step: float | None = None
     init: dict | None = None
@@ -144,7 +144,9 @@ def check_options(family="normal", method="auto", step=None, init=None, max_iter
             if name in fixed:
                 raise ValueError(f"{name} is both in init and in fixed; give it in one of them")
     nonfinite = choice("nonfinite", nonfinite, NONFINITE)
-    return Options(fam.name, m.name, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed, nonfinite)
+    # A registered family is named; any other (a family of the user's) is kept as it is.
+    family = fam.name if FAMILIES.get(fam.name) is fam else fam
+    return Options(family, m.name, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed, nonfinite)
 
 
 class RunContext(NamedTuple):
@@ -345,7 +347,7 @@ def _result(fam: Family, reduced: Reduced, options: Options, out: dict, info: di
         outcome=outcome,
         passes=source.passes,
         source=None if in_memory else source.name,
-        _context=RunContext(fam, reduced, options, theta_w, tuple(theta0)),
+        context=RunContext(fam, reduced, options, theta_w, tuple(theta0)),
     )
 
 
@@ -355,7 +357,7 @@ def refit(result: FitResult, **changes) -> FitResult:
     """The same data and start as ``result``, with some options changed (the remedies
     of the diagnosis are run this way). Options that do not apply to a new method are
     dropped; the start is kept."""
-    ctx = result._context
+    ctx = result.context
     base = ctx.options
     kw = base.kwargs()
     # The same start (in the data's units), unless the change leaves init out.
@@ -379,8 +381,8 @@ def optimum(fam: Family, reduced: Reduced) -> tuple:
     """The MLE in working units: the closed form, or a tight run of auto."""
     theta = fam.closed_form(reduced.stats)
     if theta is None:
-        r = run(fam, reduced, check_options(fam.name, "auto", tol=1e-12))
-        theta = r._context.theta
+        r = run(fam, reduced, check_options(fam, "auto", tol=1e-12))
+        theta = r.context.theta
     return tuple(theta)
 
 

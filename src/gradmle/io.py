@@ -21,7 +21,7 @@ __all__ = ["read_column", "atomic_write", "DataError"]
 
 NPY_MAGIC = b"\x93NUMPY"
 PARQUET_MAGIC = b"PAR1"
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|nan|inf|infinity)$", re.IGNORECASE)
+NUMBER = re.compile(r"^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|nan|inf|infinity)$", re.IGNORECASE)
 
 
 class DataError(ValueError):
@@ -76,7 +76,7 @@ def _open(source) -> tuple[str, bytes]:
         raise DataError(f"{source}: cannot be read ({exc.strerror or exc})") from None
 
 
-def _pick(name: str, columns: list[str], column, numeric: list[bool]) -> int:
+def pick_column(name: str, columns: list[str], column, numeric: list[bool]) -> int:
     if column is None:
         for i, ok in enumerate(numeric):
             if ok:
@@ -101,11 +101,11 @@ def _read_npy(name: str, raw: bytes, column) -> np.ndarray:
         raise DataError(f"{name}: not a readable .npy array of numbers ({exc})") from None
     if arr.dtype.names:
         cols = list(arr.dtype.names)
-        i = _pick(name, cols, column, [arr.dtype[c].kind in "iuf" for c in cols])
+        i = pick_column(name, cols, column, [arr.dtype[c].kind in "iuf" for c in cols])
         arr = arr[cols[i]]
     elif arr.ndim == 2:
         cols = [str(i) for i in range(arr.shape[1])]
-        i = _pick(name, cols, column if column is not None else (0 if arr.shape[1] else None), [True] * arr.shape[1])
+        i = pick_column(name, cols, column if column is not None else (0 if arr.shape[1] else None), [True] * arr.shape[1])
         arr = arr[:, i]
     elif arr.ndim != 1:
         raise DataError(f"{name}: expected a 1-D or 2-D array, got shape {arr.shape}")
@@ -125,7 +125,7 @@ def _read_parquet(name: str, raw: bytes, column) -> np.ndarray:
     schema = pf.schema_arrow
     cols = list(schema.names)
     numeric = [pa.types.is_integer(f.type) or pa.types.is_floating(f.type) for f in schema]
-    i = _pick(name, cols, column, numeric)
+    i = pick_column(name, cols, column, numeric)
     if not numeric[i]:
         raise DataError(f"{name}: column {cols[i]!r} holds {schema.field(i).type} values, not numbers")
     col = pf.read(columns=[cols[i]]).column(0)
@@ -137,7 +137,7 @@ def _read_parquet(name: str, raw: bytes, column) -> np.ndarray:
 
 # -- text ---------------------------------------------------------------------------
 
-def _delimiter(lines: list[str]) -> str | None:
+def delimiter(lines: list[str]) -> str | None:
     sample = [ln for ln in lines[:20] if ln.strip()]
     if sample and all("," in ln for ln in sample):
         return ","
@@ -148,7 +148,7 @@ def _delimiter(lines: list[str]) -> str | None:
     return None  # whitespace
 
 
-def _split(line: str, delim: str | None) -> list[str]:
+def split_fields(line: str, delim: str | None) -> list[str]:
     if delim is None:
         return line.split()
     if '"' in line:  # quoted fields (e.g. a quoted header): let the csv module unquote
@@ -172,25 +172,25 @@ def _read_text(name: str, raw: bytes, column) -> tuple[np.ndarray, list[int]]:
         start += 1
     if start == len(lines):
         raise DataError(f"{name}: empty file (no data lines)")
-    delim = _delimiter(lines[start:])
+    delim = delimiter(lines[start:])
     data_lines = [ln for ln in lines[start:] if ln.strip() and not ln.lstrip().startswith("#")]
     if delim is None and column is None and len(data_lines) == 1:
         # One line of whitespace-separated numbers (``echo 1 2 3 | gradmle fit -``): a sample.
         tokens = data_lines[0].split()
-        if all(_NUMBER.match(t) for t in tokens):
+        if all(NUMBER.match(t) for t in tokens):
             lines = lines[:start] + tokens
-    first = _split(lines[start], delim)
-    header = not all(_NUMBER.match(c) for c in first if c)
+    first = split_fields(lines[start], delim)
+    header = not all(NUMBER.match(c) for c in first if c)
     columns = first if header else [str(i) for i in range(len(first))]
     body = start + 1 if header else start
     if body >= len(lines) or not any(ln.strip() for ln in lines[body:]):
         raise DataError(f"{name}: has a header ({', '.join(columns)}) but no data lines")
-    probe = [_split(ln, delim) for ln in lines[body : body + 50] if ln.strip()]
-    numeric = [all(i < len(r) and _NUMBER.match(r[i]) for r in probe) for i in range(len(columns))]
+    probe = [split_fields(ln, delim) for ln in lines[body : body + 50] if ln.strip()]
+    numeric = [all(i < len(r) and NUMBER.match(r[i]) for r in probe) for i in range(len(columns))]
     if column is None and not any(numeric):
         # Name the first offending value of the first column.
         return _convert(name, lines, body, delim, 0, columns)
-    i = _pick(name, columns, column, numeric)
+    i = pick_column(name, columns, column, numeric)
     return _convert(name, lines, body, delim, i, columns)
 
 
@@ -203,7 +203,7 @@ def _convert(name, lines, body, delim, i, columns) -> tuple[np.ndarray, list[int
         line = lines[k]
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        parts = _split(line, delim)
+        parts = split_fields(line, delim)
         if i >= len(parts):
             raise DataError(f"{name}: line {k + 1} has {len(parts)} field(s), no column {columns[i]!r}")
         cells.append(parts[i])
@@ -213,7 +213,7 @@ def _convert(name, lines, body, delim, i, columns) -> tuple[np.ndarray, list[int
         values = pc.cast(strings, pa.float64())
     except pa.ArrowInvalid:
         for cell, line_no in zip(cells, where):
-            if not _NUMBER.match(cell):
+            if not NUMBER.match(cell):
                 what = "an empty cell" if cell == "" else f"text {cell[:40]!r}"
                 raise DataError(f"{name}: line {line_no}, column {columns[i]!r}: {what} where a number is expected") from None
         raise DataError(f"{name}: column {columns[i]!r} could not be read as numbers") from None

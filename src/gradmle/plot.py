@@ -150,7 +150,7 @@ def path_on_surface(ax, result, grid: int = 60, max_points: int = 2000):
     from .families import Sample
     from .source import ArraySource
 
-    ctx = result._context
+    ctx = result.context
     fam, stats, units = ctx.family, ctx.stats, ctx.units
     names = list(result.params)
     t0, t1 = result.trace[names[0]], result.trace[names[1]]
@@ -192,7 +192,7 @@ def path_on_surface(ax, result, grid: int = 60, max_points: int = 2000):
 def normal_stats(result):
     """The Normal's moments of a fit, in the data's units (what the contours of the
     classic pictures are drawn from)."""
-    ctx = result._context
+    ctx = result.context
     stats, units = ctx.stats, ctx.units
     if units.identity:
         return stats

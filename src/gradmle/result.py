@@ -98,7 +98,9 @@ class FitResult:
     passes: int = 1
     #: Where the data came from, for data read in pieces (a path, "dask array", ...).
     source: str | None = None
-    _context: Any = field(default=None, repr=False, compare=False)
+    #: What the result needs to compute more (standard errors, the diagnosis, pictures):
+    #: the family, the reduced data in working units, the options, the exact estimate.
+    context: Any = field(default=None, repr=False, compare=False)
     _diagnosis: Any = field(default=None, repr=False, compare=False)
 
     @property
@@ -106,7 +108,7 @@ class FitResult:
         """Why the run did not converge and what would work (a :class:`Diagnosis`),
         or None for a converged run. Computed on first access: the remedies it
         offers are run on the same data before they are offered."""
-        if self.converged or self._context is None:
+        if self.converged or self.context is None:
             return None
         if self._diagnosis is None:
             from .diagnose import diagnose
@@ -136,9 +138,9 @@ class FitResult:
         return self.__dict__["_cov"]
 
     def _covariance(self):
-        if not self.converged or self._context is None:
+        if not self.converged or self.context is None:
             return None
-        ctx = self._context
+        ctx = self.context
         fam, units = ctx.family, ctx.units
         fixed = self.options.get("fixed") or {}
         free = [i for i, name in enumerate(self.params) if name not in fixed]
@@ -187,8 +189,8 @@ class FitResult:
 
     def frozen(self):
         """The fitted distribution as a frozen scipy.stats distribution."""
-        fam = self._context.family
-        return fam.frozen(self.params, self._context.options.data_loc(fam))
+        fam = self.context.family
+        return fam.frozen(self.params, self.context.options.data_loc(fam))
 
     @property
     def success(self) -> bool:  # the name scipy.optimize users look for
@@ -214,7 +216,7 @@ class FitResult:
             "reference": None if self.reference is None else {k: _num(v) for k, v in self.reference.items()},
             "error": _num(self.error),
             "outcome": None if self.outcome is None else self.outcome._asdict(),
-            "options": _plain(self.options),
+            "options": _plain(dict(self.options, family=self.family)),
             "info": _plain({k: v for k, v in self.info.items() if k not in ("reference_scales",)}),
             "diagnosis": None if d is None else {
                 "cause": d.cause,

@@ -16,7 +16,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .io import _NUMBER, DataError, _delimiter, _split
+from .io import NUMBER, DataError, delimiter, split_fields
 
 __all__ = ["Source", "open_source", "ArraySource", "IterableSource", "NpySource", "CsvSource", "ParquetSource",
            "TextSource", "DaskSource", "is_chunked"]
@@ -231,9 +231,9 @@ class ParquetSource(Source):
         schema = pf.schema_arrow
         cols = list(schema.names)
         numeric = [pa.types.is_integer(f.type) or pa.types.is_floating(f.type) for f in schema]
-        from .io import _pick
+        from .io import pick_column
 
-        i = _pick(self.path, cols, column, numeric)
+        i = pick_column(self.path, cols, column, numeric)
         if not numeric[i]:
             raise DataError(f"{path}: column {cols[i]!r} holds {schema.field(i).type} values, not numbers")
         self.column = cols[i]
@@ -301,11 +301,11 @@ class CsvSource(Source):
             for k, line in enumerate(fh, start=1):
                 if k <= self.skip + (1 if self.header else 0) or not line.strip() or line.lstrip().startswith("#"):
                     continue
-                parts = _split(line.rstrip("\r\n"), self.delim)
+                parts = split_fields(line.rstrip("\r\n"), self.delim)
                 if self.col >= len(parts):
                     raise DataError(f"{self.path}: line {k} has {len(parts)} field(s), no column {self.columns[self.col]!r}")
                 cell = parts[self.col]
-                if not _NUMBER.match(cell):
+                if not NUMBER.match(cell):
                     what = "an empty cell" if cell == "" else f"text {cell[:40]!r}"
                     raise DataError(f"{self.path}: line {k}, column {self.columns[self.col]!r}: {what} where a number is expected")
 
@@ -333,7 +333,7 @@ class TextSource(CsvSource):
                 if k <= first or not line.strip() or line.lstrip().startswith("#"):
                     continue
                 parts = line.split()
-                if self.col >= len(parts) or not _NUMBER.match(parts[self.col]):
+                if self.col >= len(parts) or not NUMBER.match(parts[self.col]):
                     self._locate()
                 values.append(float(parts[self.col]))
                 if len(values) == FILE_CHUNK:
@@ -360,19 +360,19 @@ def _sniff(path: str, column, delim: str | None = None):
         skip += 1
     if skip == len(head):
         raise DataError(f"{path}: empty file (no data lines)")
-    delim = delim or _delimiter(head[skip:])
+    delim = delim or delimiter(head[skip:])
     if delim is None and all(len(ln.split()) == 1 for ln in head[skip:] if ln.strip()):
         delim = ","  # one value per line: pyarrow reads it as a one-column CSV
-    first = _split(head[skip], delim)
-    header = not all(_NUMBER.match(c) for c in first if c)
+    first = split_fields(head[skip], delim)
+    header = not all(NUMBER.match(c) for c in first if c)
     columns = first if header else [f"{i}" for i in range(len(first))]
-    rows = [_split(ln, delim) for ln in head[skip + (1 if header else 0):] if ln.strip()]
+    rows = [split_fields(ln, delim) for ln in head[skip + (1 if header else 0):] if ln.strip()]
     if not rows:
         raise DataError(f"{path}: has a header ({', '.join(columns)}) but no data lines")
-    numeric = [all(i < len(r) and _NUMBER.match(r[i]) for r in rows) for i in range(len(columns))]
-    from .io import _pick
+    numeric = [all(i < len(r) and NUMBER.match(r[i]) for r in rows) for i in range(len(columns))]
+    from .io import pick_column
 
-    col = _pick(path, columns, column, numeric) if (column is not None or any(numeric)) else 0
+    col = pick_column(path, columns, column, numeric) if (column is not None or any(numeric)) else 0
     return delim, header, columns, col, skip
 
 

@@ -213,13 +213,13 @@ def stability(data, family="normal", method="gradient", parametrization=None, n_
     >>> import numpy as np, gradmle
     >>> x = np.random.default_rng(0).normal(2.0, 1.0, 10_000)
     >>> s = gradmle.stability(x)
-    >>> round(s.bound, 6) == round(x.var(), 6)
+    >>> round(s.bound, 6) == round(float(x.var()), 6)
     True
     """
     fam = get_family(family)
     method = get_method(method).name
     n_in = n_inner if method == "coordinate" else None
-    opts = engine.check_options(fam.name, method if method != "auto" else "newton", None, init, 1, 1e-10,
+    opts = engine.check_options(fam, method if method != "auto" else "newton", None, init, 1, 1e-10,
                                 n_in, None, parametrization, None, nonfinite)
     reduced = engine.reduce(fam, data, opts)
     start = engine.start(fam, reduced, opts)[0] if init is not None else None

@@ -115,8 +115,8 @@ def moments(data: np.ndarray | Iterable[np.ndarray], chunk: int = CHUNK) -> Mome
     --------
     >>> import numpy as np
     >>> m = moments(np.array([1e7 + 0.1, 1e7 + 0.2, 1e7 + 0.3]))
-    >>> round(m.mean - 1e7, 6), round(m.var, 12)
-    (0.2, 0.006666666667)
+    >>> round(m.mean - 1e7, 6), round(m.var, 12)  # (of the floats nearest 1e7 + 0.1, ...)
+    (0.2, 0.006666666741)
     """
     if isinstance(data, np.ndarray):
         chunks: Iterable[np.ndarray] = (

@@ -87,7 +87,7 @@ def sweep(data, method="gradient", parametrization=None, steps=None, sigma0s=Non
     --------
     >>> import numpy as np, gradmle
     >>> x = np.random.default_rng(0).normal(2.0, 1.0, 1000)
-    >>> m = gradmle.sweep(x, steps=[0.1, 5.0], sigma0s=[1.0])
+    >>> m = gradmle.sweep(x, steps=[0.1, 1.5], sigma0s=[1.0])  # the bound is 0.954
     >>> [gradmle.SWEEP_OUTCOMES[k] for k in m.outcome[0]]
     ['converged', 'oscillating']
     """
