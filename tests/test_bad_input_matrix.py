@@ -14,11 +14,6 @@ import gradmle
 from test_cli import one_line_error
 
 
-def cli(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "gradmle", *map(str, args)], input=stdin,
-                          capture_output=True, text=True, timeout=300)
-
-
 # -- files --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("content, words", [
@@ -34,7 +29,7 @@ def cli(*args, stdin=None):
     ("x\n7\n", "only 1 value"),
     ("x\n3\n3\n3\n", "all 3 values are equal"),
 ])
-def test_bad_files(tmp_path, content, words):
+def test_bad_files(cli, tmp_path, content, words):
     path = tmp_path / "d.csv"
     if content is not None:
         path.write_text(content)
@@ -42,7 +37,7 @@ def test_bad_files(tmp_path, content, words):
     assert words in one_line_error(cli(*args))
 
 
-def test_a_directory_and_an_unreadable_file(tmp_path):
+def test_a_directory_and_an_unreadable_file(cli, tmp_path):
     assert "is a directory" in one_line_error(cli("fit", tmp_path))
     path = tmp_path / "secret.csv"
     path.write_text("x\n1\n2\n")
@@ -55,7 +50,7 @@ def test_a_directory_and_an_unreadable_file(tmp_path):
         path.chmod(0o644)
 
 
-def test_drop_nonfinite(tmp_path):
+def test_drop_nonfinite(cli, tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("x\n1\n2\nnan\n4\ninf\n3\n")
     p = cli("fit", path, "--drop-nonfinite")
@@ -151,13 +146,13 @@ def test_bad_options_api(kwargs, words):
     (["--method", "gradient", "--n-inner", "3"], "applies only to method='coordinate'"),
     (["--dask", "--scheduler", "tcp://x:1"], "give one of them"),
 ])
-def test_bad_options_cli(tmp_path, args, words):
+def test_bad_options_cli(cli, tmp_path, args, words):
     path = tmp_path / "d.csv"
     path.write_text("x\n1\n2\n4\n3.5\n")
     assert words in one_line_error(cli("fit", path, *args))
 
 
-def test_the_input_file_is_never_written(tmp_path):
+def test_the_input_file_is_never_written(cli, tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("x\n1\n2\n4\n3.5\n")
     before = path.read_bytes()
