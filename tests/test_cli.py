@@ -143,6 +143,46 @@ def test_sweep_prints_a_map_and_draws_it(cli, files, tmp_path):
     is_picture(png)
 
 
+PICTURE_MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "svg": b"<?xml", "pdf": b"%PDF"}
+
+
+@pytest.mark.parametrize("ext", sorted(PICTURE_MAGIC))
+def test_pictures_are_written_in_the_format_their_extension_names(cli, files, tmp_path, ext):
+    pic = tmp_path / f"fit.{ext}"
+    p = cli("fit", files["npy"], "--plot", pic)
+    assert p.returncode == 0, p.stderr
+    assert pic.read_bytes().startswith(PICTURE_MAGIC[ext])
+    if ext == "svg":
+        assert b"<svg" in pic.read_bytes()
+        p = cli("sweep", files["npy"], "--max-iter", "50", "--out", tmp_path / "map.svg")
+        assert p.returncode == 0, p.stderr
+        assert (tmp_path / "map.svg").read_bytes().startswith(b"<?xml")
+
+
+def test_save_honours_the_extension_whatever_its_case(tmp_path):
+    from gradmle.plot import _plt, save
+
+    fig = _plt().figure()
+    save(fig, tmp_path / "a.PDF")
+    assert (tmp_path / "a.PDF").read_bytes().startswith(b"%PDF")
+    with pytest.raises(ValueError, match=r"unknown picture format '\.xyz'; allowed extensions: .*pdf.*png.*svg"):
+        save(_plt().figure(), tmp_path / "b.xyz")
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.PDF"]
+
+
+@pytest.mark.parametrize("command, option, name, words", [
+    ("fit", "--plot", "fit.xyz", "unknown picture format '.xyz'"),
+    ("fit", "--plot", "fit", "no extension"),
+    ("sweep", "--out", "map.txt", "unknown picture format '.txt'"),
+])
+def test_an_unknown_picture_format_is_refused_before_any_work(cli, files, tmp_path, command, option, name, words):
+    trace = ["--trace-out", tmp_path / "trace.csv"] if command == "fit" else []
+    line = one_line_error(cli(command, files["npy"], option, tmp_path / name, *trace))
+    assert f"{option} {tmp_path / name}: {words}" in line
+    assert "allowed extensions: " in line and "png" in line and "svg" in line and "pdf" in line
+    assert sorted(x.name for x in tmp_path.iterdir()) == sorted(x.name for x in files.values())
+
+
 @pytest.mark.parametrize(
     "content, args, words",
     [

@@ -47,10 +47,17 @@ def _column(text):
     return None if text is None else text
 
 
-def _check_output(path, what: str, source=None) -> None:
+def _check_output(path, what: str, source=None, picture: bool = False) -> None:
     """Refuse, before any work, an output path that cannot or must not be written."""
     if path is None:
         return
+    if picture:
+        from .plot import picture_format
+
+        try:
+            picture_format(path)
+        except ValueError as exc:
+            raise UsageError(f"{what} {exc}") from None
     folder = Path(path).parent
     if str(folder) and not folder.is_dir():
         raise UsageError(f"{what} {path}: the folder {folder} does not exist")
@@ -82,7 +89,7 @@ def cmd_fit(a) -> int:
     from .progress import Progress
 
     _check_output(a.trace_out, "--trace-out", a.file)
-    _check_output(a.plot, "--plot", a.file)
+    _check_output(a.plot, "--plot", a.file, picture=True)
     if a.dask and a.scheduler:
         raise UsageError("--dask starts a local cluster and --scheduler connects to one: give one of them")
     kw = _fit_options(a)
@@ -177,7 +184,7 @@ def cmd_sweep(a) -> int:
     from .progress import Progress
     from .sweep import OUTCOMES, sweep
 
-    _check_output(a.out, "--out", a.file)
+    _check_output(a.out, "--out", a.file, picture=True)
     if a.method not in ("gradient", "sequential", "coordinate", "fisher"):
         raise UsageError(f"--method {a.method}: a stability map is for the fixed-step methods "
                          "(gradient, sequential, coordinate, fisher)")
@@ -256,7 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                          "workers at the same path")
     f.add_argument("--json", action="store_true", help="print the full result as JSON (schema in README)")
     f.add_argument("--trace-out", metavar="FILE.csv", help="write every iterate to a CSV file")
-    f.add_argument("--plot", metavar="FILE.png", help="write a picture of the run")
+    f.add_argument("--plot", metavar="FILE.png", help="write a picture of the run; the extension names the format "
+                                                      "(png, svg, pdf, ...)")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
     f.set_defaults(func=cmd_fit)
 
@@ -280,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--mu0", type=float, help="starting mu of every run (default: mean + one sd)")
     s.add_argument("--max-iter", type=int, default=500, help="iterations per run (default: 500)")
     s.add_argument("--n-inner", type=int, help="coordinate: steps per block")
-    s.add_argument("--out", metavar="FILE.png", help="write the map as a picture")
+    s.add_argument("--out", metavar="FILE.png", help="write the map as a picture; the extension names the format "
+                                                     "(png, svg, pdf, ...)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_sweep)
     return p
