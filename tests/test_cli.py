@@ -272,3 +272,19 @@ def test_exit_statuses_and_standard_input_through_a_real_process(files):
     p = run("fit", files["npy"], "--method", "gradient", "--step", "0.1", "--init", "mu=0,sigma=0.1", "--max-iter", "50")
     assert p.returncode == 3 and "diagnosis:" in p.stdout
     assert "no such file" in one_line_error(run("fit", files["npy"].parent / "missing.csv"))
+
+
+def test_a_reader_that_goes_away_early_loses_no_output_file(files, tmp_path):
+    trace, png = tmp_path / "trace.csv", tmp_path / "fit.png"
+    # The JSON of 5000 iterations is megabytes, more than a pipe holds: whatever the timing,
+    # gradmle writes to standard output after the reader has gone (``| head -1``).
+    proc = subprocess.Popen([sys.executable, "-m", "gradmle", "fit", str(files["npy"]), "--method", "gradient",
+                             "--step", "1e-4", "--init", "mu=8,sigma=2.5", "--max-iter", "5000", "--json",
+                             "--trace-out", str(trace), "--plot", str(png)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b"{\n"
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=300) == 3, stderr  # max_iter, as the fit says: not 0
+    assert stderr == b""
+    assert len(trace.read_text().splitlines()) == 1 + 5001
+    is_picture(png)

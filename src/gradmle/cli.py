@@ -80,6 +80,29 @@ def _fit_options(a) -> dict:
     return kw
 
 
+# -- output ---------------------------------------------------------------------------
+
+def _say(text: str = "") -> None:
+    """Print ``text`` on standard output. A reader that has gone away (``| head -1``)
+    does not end the command: the files the user asked for are still written and the
+    exit status is still the run's; what is left to print goes nowhere."""
+    try:
+        print(text)
+        # Flushed here: a broken pipe found only at exit would print "Exception ignored
+        # ..." and turn the exit status into 120.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_to_devnull()
+
+
+def _stdout_to_devnull() -> None:
+    import os
+
+    fd = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(fd, sys.stdout.fileno())
+    os.close(fd)
+
+
 # -- commands -------------------------------------------------------------------------
 
 def cmd_fit(a) -> int:
@@ -108,10 +131,7 @@ def cmd_fit(a) -> int:
             r = fit_array(fam, x, opts)
     else:
         r = _fit_file(a, fam, opts)
-    if a.json:
-        print(json.dumps(r.to_dict(), indent=1))
-    else:
-        print(r.summary())
+    _say(json.dumps(r.to_dict(), indent=1) if a.json else r.summary())
     if a.trace_out:
         with atomic_write(a.trace_out) as fh:
             cols = ["iteration", *r.params, "loglik", "grad_norm"]
@@ -164,18 +184,18 @@ def cmd_demo(a) -> int:
     out = Path(a.out) if a.out else None
     if out is not None and out.exists() and not out.is_dir():
         raise UsageError(f"--out {a.out}: exists and is not a directory")
-    print(
+    _say(
         f"The classic question: fit N(mu, sigma) to {N:,} draws of N(2, 1) (seed 0) by gradient\n"
         f"schemes with step gamma = {STEP}, from mu0 = -1; 100 iterations (coordinate: 10 x 10).\n"
     )
     runs = demo_runs()
-    print(demo_table(runs))
+    _say(demo_table(runs))
     if out is not None:
         from .demo import demo_pictures
 
         out.mkdir(parents=True, exist_ok=True)
         paths = demo_pictures(runs, out, quiet=a.quiet)
-        print("\npictures: " + ", ".join(str(p) for p in paths))
+        _say("\npictures: " + ", ".join(str(p) for p in paths))
     return EXIT_OK
 
 
@@ -194,21 +214,21 @@ def cmd_sweep(a) -> int:
     with Progress(f"sweeping {a.method}", a.quiet) as bar:
         m = sweep(x, method=a.method, parametrization=a.parametrization, mu0=a.mu0, max_iter=a.max_iter,
                   n_inner=a.n_inner, progress=bar)
-    print(f"stability map of {m.method} ({m.parametrization}); mu0 = {m.mu0:.6g}; bound gamma < {m.bound:.6g}: {m.formula}")
+    _say(f"stability map of {m.method} ({m.parametrization}); mu0 = {m.mu0:.6g}; bound gamma < {m.bound:.6g}: {m.formula}")
     marks = ".~xs"
-    print("rows: sigma0 / sigma_hat; columns: step / bound (" + ", ".join(f"{c} {o}" for c, o in zip(marks, OUTCOMES)) + ")")
+    _say("rows: sigma0 / sigma_hat; columns: step / bound (" + ", ".join(f"{c} {o}" for c, o in zip(marks, OUTCOMES)) + ")")
     ratios = m.steps / m.bound
-    print(" " * 9 + "".join("|" if abs(math.log(r)) < 0.5 * math.log(ratios[1] / ratios[0]) else " " for r in ratios) + "  <- bound")
+    _say(" " * 9 + "".join("|" if abs(math.log(r)) < 0.5 * math.log(ratios[1] / ratios[0]) else " " for r in ratios) + "  <- bound")
     for i in range(len(m.sigma0s) - 1, -1, -1):
-        print(f"{m.sigma0s[i] / m.sigma_hat:>8.3g} " + "".join(marks[k] for k in m.outcome[i]))
-    print(f"steps from {m.steps[0]:.3g} to {m.steps[-1]:.3g}; counts: {m.counts()}")
+        _say(f"{m.sigma0s[i] / m.sigma_hat:>8.3g} " + "".join(marks[k] for k in m.outcome[i]))
+    _say(f"steps from {m.steps[0]:.3g} to {m.steps[-1]:.3g}; counts: {m.counts()}")
     if a.out:
         from .plot import _plt, save, stability_map
 
         fig, ax = _plt().subplots(figsize=(6, 4.5))
         stability_map(ax, m)
         save(fig, a.out)
-        print(f"picture: {a.out}")
+        _say(f"picture: {a.out}")
     return EXIT_OK
 
 
@@ -303,10 +323,8 @@ def main(argv=None) -> int:
             parser.print_help()
             return EXIT_USAGE
         return args.func(args)
-    except BrokenPipeError:  # the reader went away (``| head``): nothing more to say
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except BrokenPipeError:  # the reader went away (``| head``) during output _say does not print
+        _stdout_to_devnull()
         return EXIT_OK
     except (ValueError, TypeError, OSError) as exc:
         msg = " ".join(str(exc).split())  # one line, whatever the message held
