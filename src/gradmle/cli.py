@@ -2,7 +2,8 @@
 the API, print.
 
 Exit status: 0 converged; 3 finished without converging (the diagnosis is printed);
-2 bad usage or bad input; 130 interrupted. Errors are one line on standard error.
+2 bad usage or bad input; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). Errors are
+one line on standard error.
 """
 
 from __future__ import annotations
@@ -10,16 +11,27 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
 from pathlib import Path
 
 from . import __version__
 
-EXIT_OK, EXIT_USAGE, EXIT_NOT_CONVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
+EXIT_OK, EXIT_USAGE, EXIT_NOT_CONVERGED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 2, 3, 130, 143
 
 
 class UsageError(ValueError):
     """A command-line option that cannot be used."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised wherever the run is, so that what cleans up after Ctrl-C runs for it
+    too: atomic_write removes its temporary file, a Dask cluster is closed. A
+    BaseException, as KeyboardInterrupt, so that no ``except Exception`` swallows it."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
 
 
 class _Parser(argparse.ArgumentParser):
@@ -240,7 +252,8 @@ FIT_EXAMPLES = """examples:
   gradmle fit - < values.txt --json
   gradmle fit x.npy --method coordinate --n-inner 10 --n-outer 10 --trace-out trace.csv --plot fit.png
 
-exit status: 0 converged, 3 finished without converging (diagnosis printed), 2 bad usage or input."""
+exit status: 0 converged, 3 finished without converging (diagnosis printed), 2 bad usage or input,
+130 interrupted, 143 terminated."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -317,6 +330,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread, where alone Python handles signals
+        return _main(argv)
+    try:
+        return _main(argv)
+    finally:
+        # main() may be called in a process that lives on (the tests): leave its handler.
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _main(argv) -> int:
+    try:
         parser = build_parser()
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
@@ -333,6 +358,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("gradmle: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("gradmle: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except Exception as exc:  # a bug of gradmle's or a library's: still one line, never a traceback
         msg = " ".join(f"{type(exc).__name__}: {exc}".split())
         print(f"gradmle: error: unexpected failure, please report it: {msg}", file=sys.stderr)
