@@ -336,7 +336,7 @@ def main(argv=None) -> int:
     try:
         return _main(argv)
     finally:
-        # main() may be called in a process that lives on (the tests): leave its handler.
+        # main() may run inside a process that lives on (the tests): give back its handler.
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
