@@ -14,11 +14,6 @@ import gradmle
 from test_cli import one_line_error
 
 
-def cli(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "gradmle", *map(str, args)], input=stdin,
-                          capture_output=True, text=True, timeout=300)
-
-
 # -- files --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("content, words", [
@@ -34,7 +29,7 @@ def cli(*args, stdin=None):
     ("x\n7\n", "only 1 value"),
     ("x\n3\n3\n3\n", "all 3 values are equal"),
 ])
-def test_bad_files(tmp_path, content, words):
+def test_bad_files(cli, tmp_path, content, words):
     path = tmp_path / "d.csv"
     if content is not None:
         path.write_text(content)
@@ -42,7 +37,7 @@ def test_bad_files(tmp_path, content, words):
     assert words in one_line_error(cli(*args))
 
 
-def test_a_directory_and_an_unreadable_file(tmp_path):
+def test_a_directory_and_an_unreadable_file(cli, tmp_path):
     assert "is a directory" in one_line_error(cli("fit", tmp_path))
     path = tmp_path / "secret.csv"
     path.write_text("x\n1\n2\n")
@@ -55,7 +50,7 @@ def test_a_directory_and_an_unreadable_file(tmp_path):
         path.chmod(0o644)
 
 
-def test_drop_nonfinite(tmp_path):
+def test_drop_nonfinite(cli, tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("x\n1\n2\nnan\n4\ninf\n3\n")
     p = cli("fit", path, "--drop-nonfinite")
@@ -151,13 +146,13 @@ def test_bad_options_api(kwargs, words):
     (["--method", "gradient", "--n-inner", "3"], "applies only to method='coordinate'"),
     (["--dask", "--scheduler", "tcp://x:1"], "give one of them"),
 ])
-def test_bad_options_cli(tmp_path, args, words):
+def test_bad_options_cli(cli, tmp_path, args, words):
     path = tmp_path / "d.csv"
     path.write_text("x\n1\n2\n4\n3.5\n")
     assert words in one_line_error(cli("fit", path, *args))
 
 
-def test_the_input_file_is_never_written(tmp_path):
+def test_the_input_file_is_never_written(cli, tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("x\n1\n2\n4\n3.5\n")
     before = path.read_bytes()
@@ -165,16 +160,54 @@ def test_the_input_file_is_never_written(tmp_path):
     assert path.read_bytes() == before
 
 
-def test_interrupt_exits_130_and_leaves_no_file(tmp_path):
+def long_fit(folder, max_iter: int) -> subprocess.Popen:
+    """``gradmle fit`` in a real process: a gradient ascent of tiny steps that runs
+    ``max_iter`` iterations, its trace written to ``folder/trace.csv``."""
     x = np.random.default_rng(0).normal(0.0, 1.0, 1000)
-    np.save(tmp_path / "x.npy", x)
+    np.save(folder / "x.npy", x)
+    return subprocess.Popen([sys.executable, "-m", "gradmle", "fit", str(folder / "x.npy"), "--method", "gradient",
+                             "--step", "1e-9", "--init", "mu=5,sigma=2", "--max-iter", str(max_iter),
+                             "--trace-out", str(folder / "trace.csv")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_interrupt_exits_130_and_leaves_no_file(tmp_path):
     out = tmp_path / "trace.csv"
-    proc = subprocess.Popen([sys.executable, "-m", "gradmle", "fit", str(tmp_path / "x.npy"), "--method", "gradient",
-                             "--step", "1e-9", "--init", "mu=5,sigma=2", "--max-iter", "100000000",
-                             "--trace-out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = long_fit(tmp_path, 100_000_000)
     time.sleep(3.0)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, (proc.returncode, stderr)
     assert stderr.strip() == "gradmle: interrupted"
     assert not out.exists() and not list(tmp_path.glob(".trace.csv*"))
+
+
+def writing(path) -> bool:
+    """Whether the temporary file of ``path`` holds data (the run is past creating it)."""
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            if tmp.stat().st_size > 0:
+                return True
+        except FileNotFoundError:  # renamed into place since the listing
+            pass
+    return False
+
+
+def test_sigterm_while_an_output_is_written_exits_143_and_leaves_no_file(tmp_path):
+    # 300,000 rows of trace take a while to write: long enough to be caught at it.
+    proc = long_fit(tmp_path, 300_000)
+    while not (started := writing(tmp_path / "trace.csv")) and proc.poll() is None:
+        time.sleep(0.005)
+    assert started, "the run ended before its trace file was being written"
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 143, (proc.returncode, stderr)
+    assert stderr.strip() == "gradmle: terminated"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.npy"]
+
+
+def test_main_gives_back_the_sigterm_handler_it_found(cli, tmp_path):
+    before = signal.getsignal(signal.SIGTERM)
+    cli("fit", tmp_path / "missing.csv")
+    cli("--version")
+    assert signal.getsignal(signal.SIGTERM) is before

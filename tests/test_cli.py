@@ -1,4 +1,6 @@
-"""The command line through subprocess: formats, options, exit statuses, outputs."""
+"""The command line: formats, options, exit statuses, outputs. In this process through the
+``cli`` fixture (conftest.py); what needs a real process (the installed script, exit
+statuses, standard input through a pipe) at the end."""
 
 import json
 import subprocess
@@ -12,6 +14,7 @@ XS = [float(v) for v in X]
 
 
 def run(*args, stdin=None):
+    """A fresh ``python -m gradmle``, for what only a real process shows."""
     return subprocess.run([sys.executable, "-m", "gradmle", *map(str, args)], input=stdin,
                           capture_output=True, text=True, timeout=300)
 
@@ -55,44 +58,46 @@ def files(tmp_path):
 
 @pytest.mark.parametrize("kind, column", [("csv", "value"), ("csv", "1"), ("csv_noheader", None), ("tsv", "value"),
                                           ("tsv", None), ("txt", "0"), ("txt", None), ("npy", None), ("parquet", None)])
-def test_each_format_gives_the_closed_form(files, kind, column):
+def test_each_format_gives_the_closed_form(cli, files, kind, column):
     args = ["fit", files[kind], "--json"] + (["--column", column] if column else [])
-    p = run(*args)
+    p = cli(*args)
     assert p.returncode == 0, p.stderr
     res = json.loads(p.stdout)
     assert res["converged"] and res["n"] == X.size
     assert abs(res["params"]["mu"] - X.mean()) < 1e-12 * 10 and abs(res["params"]["sigma"] - X.std()) < 1e-12 * 2
 
 
-def test_standard_input_text_and_binary():
-    p = run("fit", "-", "--json", stdin="\n".join(map(repr, XS)))
+def test_standard_input_text_and_binary(cli, files):
+    p = cli("fit", "-", "--json", stdin="\n".join(map(repr, XS)))
     assert p.returncode == 0 and json.loads(p.stdout)["n"] == X.size
-    p = run("fit", "-", stdin="1 2 3 4 5.5")
+    p = cli("fit", "-", "--json", stdin=files["npy"].read_bytes())
+    assert p.returncode == 0 and json.loads(p.stdout)["n"] == X.size
+    p = cli("fit", "-", stdin="1 2 3 4 5.5")
     assert p.returncode == 0 and "mu" in p.stdout
 
 
-def test_options_mirror_the_api(files, tmp_path):
+def test_options_mirror_the_api(cli, files, tmp_path):
     import gradmle
 
-    p = run("fit", files["npy"], "--method", "coordinate", "--step", "0.5", "--init", "mu=8,sigma=1.5",
+    p = cli("fit", files["npy"], "--method", "coordinate", "--step", "0.5", "--init", "mu=8,sigma=1.5",
             "--n-inner", "3", "--n-outer", "40", "--tol", "1e-8", "--json")
     res = json.loads(p.stdout)
     api = gradmle.fit(X, method="coordinate", step=0.5, init={"mu": 8.0, "sigma": 1.5}, n_inner=3, n_outer=40, tol=1e-8)
     assert res["status"] == api.status and res["nit"] == api.nit
     assert res["params"] == pytest.approx(api.params, rel=1e-15)
-    p = run("fit", files["npy"], "--method", "gradient", "--parametrization", "log_sigma", "--step", "0.3",
+    p = cli("fit", files["npy"], "--method", "gradient", "--parametrization", "log_sigma", "--step", "0.3",
             "--init", "mu=9,sigma=3", "--max-iter", "5000", "--json")
     assert json.loads(p.stdout)["options"]["parametrization"] == "log_sigma"
 
 
-def test_exit_status_three_prints_the_diagnosis(files):
-    p = run("fit", files["npy"], "--method", "gradient", "--step", "0.1", "--init", "mu=0,sigma=0.1", "--max-iter", "50")
+def test_exit_status_three_prints_the_diagnosis(cli, files):
+    p = cli("fit", files["npy"], "--method", "gradient", "--step", "0.1", "--init", "mu=0,sigma=0.1", "--max-iter", "50")
     assert p.returncode == 3
     assert "diverged" in p.stdout and "diagnosis:" in p.stdout and "what works" in p.stdout
 
 
-def test_json_schema(files):
-    p = run("fit", files["npy"], "--method", "gradient", "--step", "100", "--init", "mu=9,sigma=2.5", "--json")
+def test_json_schema(cli, files):
+    p = cli("fit", files["npy"], "--method", "gradient", "--step", "100", "--init", "mu=9,sigma=2.5", "--json")
     assert p.returncode == 3
     res = json.loads(p.stdout)
     expected = {"family": str, "method": str, "n": int, "status": str, "converged": bool, "message": str,
@@ -107,9 +112,9 @@ def test_json_schema(files):
         assert {"description", "options", "nit", "error"} <= set(rem)
 
 
-def test_trace_file_holds_every_iterate(files, tmp_path):
+def test_trace_file_holds_every_iterate(cli, files, tmp_path):
     out = tmp_path / "trace.csv"
-    p = run("fit", files["npy"], "--method", "gradient", "--step", "1", "--init", "mu=8,sigma=2.5", "--trace-out", out, "--json")
+    p = cli("fit", files["npy"], "--method", "gradient", "--step", "1", "--init", "mu=8,sigma=2.5", "--trace-out", out, "--json")
     res = json.loads(p.stdout)
     rows = out.read_text().splitlines()
     assert rows[0] == "iteration,mu,sigma,loglik,grad_norm"
@@ -118,24 +123,64 @@ def test_trace_file_holds_every_iterate(files, tmp_path):
     assert float(last[1]) == res["params"]["mu"] and float(last[2]) == res["params"]["sigma"]
 
 
-def test_plot_and_demo_write_real_pictures(files, tmp_path):
+def test_plot_and_demo_write_real_pictures(cli, files, tmp_path):
     png = tmp_path / "fit.png"
-    p = run("fit", files["npy"], "--method", "sequential", "--step", "0.5", "--init", "mu=5,sigma=1", "--plot", png)
+    p = cli("fit", files["npy"], "--method", "sequential", "--step", "0.5", "--init", "mu=5,sigma=1", "--plot", png)
     assert p.returncode in (0, 3) and png.exists()
     is_picture(png)
-    p = run("demo", "--out", tmp_path / "demo")
+    p = cli("demo", "--out", tmp_path / "demo")
     assert p.returncode == 0, p.stderr
     for name in ("trajectories.png", "distance.png", "stability.png"):
         is_picture(tmp_path / "demo" / name)
     assert not list((tmp_path / "demo").glob(".*tmp"))
 
 
-def test_sweep_prints_a_map_and_draws_it(files, tmp_path):
+def test_sweep_prints_a_map_and_draws_it(cli, files, tmp_path):
     png = tmp_path / "map.png"
-    p = run("sweep", files["npy"], "--max-iter", "200", "--out", png)
+    p = cli("sweep", files["npy"], "--max-iter", "200", "--out", png)
     assert p.returncode == 0, p.stderr
     assert "bound" in p.stdout and "converged" in p.stdout
     is_picture(png)
+
+
+PICTURE_MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "svg": b"<?xml", "pdf": b"%PDF"}
+
+
+@pytest.mark.parametrize("ext", sorted(PICTURE_MAGIC))
+def test_pictures_are_written_in_the_format_their_extension_names(cli, files, tmp_path, ext):
+    pic = tmp_path / f"fit.{ext}"
+    p = cli("fit", files["npy"], "--plot", pic)
+    assert p.returncode == 0, p.stderr
+    assert pic.read_bytes().startswith(PICTURE_MAGIC[ext])
+    if ext == "svg":
+        assert b"<svg" in pic.read_bytes()
+        p = cli("sweep", files["npy"], "--max-iter", "50", "--out", tmp_path / "map.svg")
+        assert p.returncode == 0, p.stderr
+        assert (tmp_path / "map.svg").read_bytes().startswith(b"<?xml")
+
+
+def test_save_honours_the_extension_whatever_its_case(tmp_path):
+    from gradmle.plot import pyplot, save
+
+    fig = pyplot().figure()
+    save(fig, tmp_path / "a.PDF")
+    assert (tmp_path / "a.PDF").read_bytes().startswith(b"%PDF")
+    with pytest.raises(ValueError, match=r"unknown picture format '\.xyz'; allowed extensions: .*pdf.*png.*svg"):
+        save(pyplot().figure(), tmp_path / "b.xyz")
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["a.PDF"]
+
+
+@pytest.mark.parametrize("command, option, name, words", [
+    ("fit", "--plot", "fit.xyz", "unknown picture format '.xyz'"),
+    ("fit", "--plot", "fit", "no extension"),
+    ("sweep", "--out", "map.txt", "unknown picture format '.txt'"),
+])
+def test_an_unknown_picture_format_is_refused_before_any_work(cli, files, tmp_path, command, option, name, words):
+    trace = ["--trace-out", tmp_path / "trace.csv"] if command == "fit" else []
+    line = one_line_error(cli(command, files["npy"], option, tmp_path / name, *trace))
+    assert f"{option} {tmp_path / name}: {words}" in line
+    assert "allowed extensions: " in line and "png" in line and "svg" in line and "pdf" in line
+    assert sorted(x.name for x in tmp_path.iterdir()) == sorted(x.name for x in files.values())
 
 
 @pytest.mark.parametrize(
@@ -155,47 +200,47 @@ def test_sweep_prints_a_map_and_draws_it(files, tmp_path):
         ("x\n1\n2\n3\n", ["--max-iter", "0"], "max_iter"),
     ],
 )
-def test_bad_input_exits_2_with_one_line_and_leaves_files_alone(tmp_path, content, args, words):
+def test_bad_input_exits_2_with_one_line_and_leaves_files_alone(cli, tmp_path, content, args, words):
     data = tmp_path / "d.csv"
     if content is not None:
         data.write_text(content)
     keep = tmp_path / "trace.csv"
     keep.write_text("KEEP")
     png = tmp_path / "new.png"
-    p = run("fit", data, "--trace-out", keep, "--plot", png, *args)
+    p = cli("fit", data, "--trace-out", keep, "--plot", png, *args)
     assert words in one_line_error(p)
     assert keep.read_text() == "KEEP" and not png.exists()
     assert sorted(x.name for x in tmp_path.iterdir()) == sorted(["trace.csv"] + (["d.csv"] if content is not None else []))
 
 
-def test_outputs_get_the_usual_permissions_and_never_replace_the_input(files, tmp_path):
+def test_outputs_get_the_usual_permissions_and_never_replace_the_input(cli, files, tmp_path):
     import os
     import stat
 
     png = tmp_path / "fit.png"
-    p = run("fit", files["npy"], "--plot", png)
+    p = cli("fit", files["npy"], "--plot", png)
     assert p.returncode == 0, p.stderr
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(png.stat().st_mode) == 0o666 & ~umask
     before = files["npy"].read_bytes()
-    one_line_error(run("sweep", files["npy"], "--out", files["npy"]))
+    one_line_error(cli("sweep", files["npy"], "--out", files["npy"]))
     assert files["npy"].read_bytes() == before
 
 
-def test_bad_usage_is_one_line_too():
-    one_line_error(run("fit"))
-    one_line_error(run("fit", "x.csv", "--bogus"))
-    one_line_error(run("sweep"))
+def test_bad_usage_is_one_line_too(cli):
+    one_line_error(cli("fit"))
+    one_line_error(cli("fit", "x.csv", "--bogus"))
+    one_line_error(cli("sweep"))
 
 
-def test_help_is_complete_with_examples():
-    p = run("--help")
+def test_help_is_complete_with_examples(cli):
+    p = cli("--help")
     assert p.returncode == 0 and "examples:" in p.stdout
     for cmd in ("fit", "demo", "sweep"):
-        q = run(cmd, "--help")
+        q = cli(cmd, "--help")
         assert q.returncode == 0 and "example" in q.stdout and f"gradmle {cmd}" in q.stdout
-    q = run("fit", "--help")
+    q = cli("fit", "--help")
     for opt in ("--column", "--family", "--method", "--step", "--init", "--max-iter", "--tol", "--n-inner",
                 "--n-outer", "--parametrization", "--json", "--trace-out", "--plot", "--quiet"):
         assert opt in q.stdout
@@ -210,12 +255,36 @@ def test_the_installed_script_matches_python_m():
     assert a.returncode == b.returncode == 0 and a.stdout == b.stdout
 
 
-def test_demo_prints_every_scheme_and_start_truthfully():
+def test_demo_prints_every_scheme_and_start_truthfully(cli):
     import gradmle.demo as demo
 
-    p = run("demo")
+    p = cli("demo")
     assert p.returncode == 0, p.stderr
     for sigma0, r in demo.demo_runs():
         needle = f"{r.params['mu']:>12.6g} {r.params['sigma']:>12.6g} {r.status:<10}"
         assert needle in p.stdout
     assert p.stdout.count("diverged") >= 1 and "closed_form" in p.stdout
+
+
+def test_exit_statuses_and_standard_input_through_a_real_process(files):
+    p = run("fit", "-", "--json", stdin="\n".join(map(repr, XS)))
+    assert p.returncode == 0 and json.loads(p.stdout)["n"] == X.size
+    p = run("fit", files["npy"], "--method", "gradient", "--step", "0.1", "--init", "mu=0,sigma=0.1", "--max-iter", "50")
+    assert p.returncode == 3 and "diagnosis:" in p.stdout
+    assert "no such file" in one_line_error(run("fit", files["npy"].parent / "missing.csv"))
+
+
+def test_a_reader_that_goes_away_early_loses_no_output_file(files, tmp_path):
+    trace, png = tmp_path / "trace.csv", tmp_path / "fit.png"
+    # The JSON of 5000 iterations is megabytes, more than a pipe holds: whatever the timing,
+    # gradmle writes to standard output after the reader has gone (``| head -1``).
+    proc = subprocess.Popen([sys.executable, "-m", "gradmle", "fit", str(files["npy"]), "--method", "gradient",
+                             "--step", "1e-4", "--init", "mu=8,sigma=2.5", "--max-iter", "5000", "--json",
+                             "--trace-out", str(trace), "--plot", str(png)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b"{\n"
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=300) == 3, stderr  # max_iter, as the fit says: not 0
+    assert stderr == b""
+    assert len(trace.read_text().splitlines()) == 1 + 5001
+    is_picture(png)

@@ -2,7 +2,8 @@
 the API, print.
 
 Exit status: 0 converged; 3 finished without converging (the diagnosis is printed);
-2 bad usage or bad input; 130 interrupted. Errors are one line on standard error.
+2 bad usage or bad input; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). Errors are
+one line on standard error.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
 from pathlib import Path
 
@@ -17,11 +19,21 @@ from . import __version__
 from .families import FAMILIES
 from .methods import METHODS
 
-EXIT_OK, EXIT_USAGE, EXIT_NOT_CONVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
+EXIT_OK, EXIT_USAGE, EXIT_NOT_CONVERGED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 2, 3, 130, 143
 
 
 class UsageError(ValueError):
     """A command-line option that cannot be used."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised wherever the run is, so that what cleans up after Ctrl-C runs for it
+    too: atomic_write removes its temporary file, a Dask cluster is closed. A
+    BaseException, as KeyboardInterrupt, so that no ``except Exception`` swallows it."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,10 +61,17 @@ def _column(text):
     return None if text is None else text
 
 
-def _check_output(path, what: str, source=None) -> None:
+def _check_output(path, what: str, source=None, picture: bool = False) -> None:
     """Refuse, before any work, an output path that cannot or must not be written."""
     if path is None:
         return
+    if picture:
+        from .plot import picture_format
+
+        try:
+            picture_format(path)
+        except ValueError as exc:
+            raise UsageError(f"{what} {exc}") from None
     folder = Path(path).parent
     if str(folder) and not folder.is_dir():
         raise UsageError(f"{what} {path}: the folder {folder} does not exist")
@@ -75,6 +94,29 @@ def _fit_options(a) -> dict:
     return kw
 
 
+# -- output ---------------------------------------------------------------------------
+
+def _say(text: str = "") -> None:
+    """Print ``text`` on standard output. A reader that has gone away (``| head -1``)
+    does not end the command: the files the user asked for are still written and the
+    exit status is still the run's; what is left to print goes nowhere."""
+    try:
+        print(text)
+        # Flushed here: a broken pipe found only at exit would print "Exception ignored
+        # ..." and turn the exit status into 120.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_to_devnull()
+
+
+def _stdout_to_devnull() -> None:
+    import os
+
+    fd = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(fd, sys.stdout.fileno())
+    os.close(fd)
+
+
 # -- commands -------------------------------------------------------------------------
 
 def cmd_fit(a) -> int:
@@ -83,7 +125,7 @@ def cmd_fit(a) -> int:
     from .progress import Progress
 
     _check_output(a.trace_out, "--trace-out", a.file)
-    _check_output(a.plot, "--plot", a.file)
+    _check_output(a.plot, "--plot", a.file, picture=True)
     if a.dask and a.scheduler:
         raise UsageError("--dask starts a local cluster and --scheduler connects to one: give one of them")
     kw = _fit_options(a)
@@ -96,10 +138,7 @@ def cmd_fit(a) -> int:
             r = engine.fit(x, opts, progress=bar)
     else:
         r = _fit_file(a, opts)
-    if a.json:
-        print(json.dumps(r.to_dict(), indent=1))
-    else:
-        print(r.summary())
+    _say(json.dumps(r.to_dict(), indent=1) if a.json else r.summary())
     if a.trace_out:
         with atomic_write(a.trace_out) as fh:
             cols = ["iteration", *r.params, "loglik", "grad_norm"]
@@ -152,18 +191,18 @@ def cmd_demo(a) -> int:
     out = Path(a.out) if a.out else None
     if out is not None and out.exists() and not out.is_dir():
         raise UsageError(f"--out {a.out}: exists and is not a directory")
-    print(
+    _say(
         f"The classic question: fit N(mu, sigma) to {N:,} draws of N(2, 1) (seed 0) by gradient\n"
         f"schemes with step gamma = {STEP}, from mu0 = -1; 100 iterations (coordinate: 10 x 10).\n"
     )
     runs = demo_runs()
-    print(demo_table(runs))
+    _say(demo_table(runs))
     if out is not None:
         from .demo import demo_pictures
 
         out.mkdir(parents=True, exist_ok=True)
         paths = demo_pictures(runs, out, quiet=a.quiet)
-        print("\npictures: " + ", ".join(str(p) for p in paths))
+        _say("\npictures: " + ", ".join(str(p) for p in paths))
     return EXIT_OK
 
 
@@ -172,7 +211,7 @@ def cmd_sweep(a) -> int:
     from .progress import Progress
     from .sweep import SWEEP_OUTCOMES, sweep
 
-    _check_output(a.out, "--out", a.file)
+    _check_output(a.out, "--out", a.file, picture=True)
     if not get_method(a.method).has_bound:
         raise UsageError(f"--method {a.method}: a stability map is for the fixed-step methods "
                          "(gradient, sequential, coordinate, fisher)")
@@ -190,21 +229,22 @@ def cmd_sweep(a) -> int:
     with Progress(f"sweeping {a.method}", a.quiet) as bar:
         m = sweep(data, method=a.method, parametrization=a.parametrization, mu0=a.mu0, max_iter=a.max_iter,
                   n_inner=a.n_inner, progress=bar)
-    print(f"stability map of {m.method} ({m.parametrization}); mu0 = {m.mu0:.6g}; bound gamma < {m.bound:.6g}: {m.formula}")
+    _say(f"stability map of {m.method} ({m.parametrization}); mu0 = {m.mu0:.6g}; bound gamma < {m.bound:.6g}: {m.formula}")
     marks = ".~xs"
-    print("rows: sigma0 / sigma_hat; columns: step / bound (" + ", ".join(f"{c} {o}" for c, o in zip(marks, SWEEP_OUTCOMES)) + ")")
+    _say("rows: sigma0 / sigma_hat; columns: step / bound ("
+         + ", ".join(f"{c} {o}" for c, o in zip(marks, SWEEP_OUTCOMES)) + ")")
     ratios = m.steps / m.bound
-    print(" " * 9 + "".join("|" if abs(math.log(r)) < 0.5 * math.log(ratios[1] / ratios[0]) else " " for r in ratios) + "  <- bound")
+    _say(" " * 9 + "".join("|" if abs(math.log(r)) < 0.5 * math.log(ratios[1] / ratios[0]) else " " for r in ratios) + "  <- bound")
     for i in range(len(m.sigma0s) - 1, -1, -1):
-        print(f"{m.sigma0s[i] / m.sigma_hat:>8.3g} " + "".join(marks[k] for k in m.outcome[i]))
-    print(f"steps from {m.steps[0]:.3g} to {m.steps[-1]:.3g}; counts: {m.counts()}")
+        _say(f"{m.sigma0s[i] / m.sigma_hat:>8.3g} " + "".join(marks[k] for k in m.outcome[i]))
+    _say(f"steps from {m.steps[0]:.3g} to {m.steps[-1]:.3g}; counts: {m.counts()}")
     if a.out:
         from .plot import pyplot, save, stability_map
 
         fig, ax = pyplot().subplots(figsize=(6, 4.5))
         stability_map(ax, m)
         save(fig, a.out)
-        print(f"picture: {a.out}")
+        _say(f"picture: {a.out}")
     return EXIT_OK
 
 
@@ -216,7 +256,8 @@ FIT_EXAMPLES = """examples:
   gradmle fit - < values.txt --json
   gradmle fit x.npy --method coordinate --n-inner 10 --n-outer 10 --trace-out trace.csv --plot fit.png
 
-exit status: 0 converged, 3 finished without converging (diagnosis printed), 2 bad usage or input."""
+exit status: 0 converged, 3 finished without converging (diagnosis printed), 2 bad usage or input,
+130 interrupted, 143 terminated."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -257,7 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                          "workers at the same path")
     f.add_argument("--json", action="store_true", help="print the full result as JSON (schema in README)")
     f.add_argument("--trace-out", metavar="FILE.csv", help="write every iterate to a CSV file")
-    f.add_argument("--plot", metavar="FILE.png", help="write a picture of the run")
+    f.add_argument("--plot", metavar="FILE.png", help="write a picture of the run; the extension names the format "
+                                                      "(png, svg, pdf, ...)")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
     f.set_defaults(func=cmd_fit)
 
@@ -282,7 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--mu0", type=float, help="starting mu of every run (default: mean + one sd)")
     s.add_argument("--max-iter", type=int, default=500, help="iterations per run (default: 500)")
     s.add_argument("--n-inner", type=int, help="coordinate: steps per block")
-    s.add_argument("--out", metavar="FILE.png", help="write the map as a picture")
+    s.add_argument("--out", metavar="FILE.png", help="write the map as a picture; the extension names the format "
+                                                     "(png, svg, pdf, ...)")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_sweep)
     return p
@@ -290,16 +333,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread, where alone Python handles signals
+        return _main(argv)
+    try:
+        return _main(argv)
+    finally:
+        # main() may run inside a process that lives on (the tests): give back its handler.
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _main(argv) -> int:
+    try:
         parser = build_parser()
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_USAGE
         return args.func(args)
-    except BrokenPipeError:  # the reader went away (``| head``): nothing more to say
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except BrokenPipeError:  # the reader went away (``| head``) during output _say does not print
+        _stdout_to_devnull()
         return EXIT_OK
     except (ValueError, TypeError, OSError) as exc:
         msg = " ".join(str(exc).split())  # one line, whatever the message held
@@ -308,6 +361,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("gradmle: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("gradmle: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except Exception as exc:  # a bug of gradmle's or a library's: still one line, never a traceback
         msg = " ".join(f"{type(exc).__name__}: {exc}".split())
         print(f"gradmle: error: unexpected failure, please report it: {msg}", file=sys.stderr)

@@ -12,13 +12,15 @@ All files are written atomically.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 
 from .io import atomic_write
 from .sweep import SWEEP_OUTCOMES
 
-__all__ = ["trajectories", "distances", "stability_map", "fit_figure", "save", "pyplot", "normal_stats"]
+__all__ = ["trajectories", "distances", "stability_map", "fit_figure", "save", "pyplot", "normal_stats",
+           "picture_format"]
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
 OUTCOME_COLORS = ("#4daf4a", "#ff7f00", "#e41a1c", "#377eb8")
@@ -34,12 +36,32 @@ def pyplot():
     return plt
 
 
+#: What matplotlib can write but is no picture to open (raw pixel dumps without their
+#: size) or needs a TeX installation at the moment of writing (pgf).
+_NOT_PICTURES = frozenset({"raw", "rgba", "pgf"})
+
+
+def picture_format(path) -> str:
+    """The format the extension of ``path`` names (``fit.svg`` -> ``"svg"``); a one-line
+    ValueError naming the extensions allowed when it names none that matplotlib writes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    allowed = sorted(set(FigureCanvasAgg.get_supported_filetypes()) - _NOT_PICTURES)
+    ext = Path(path).suffix.lower()
+    if ext[1:] in allowed:
+        return ext[1:]
+    what = f"unknown picture format '{ext}'" if ext else "no extension to say the picture format"
+    raise ValueError(f"{path}: {what}; allowed extensions: {', '.join(allowed)}")
+
+
 def save(fig, path) -> None:
-    """Write ``fig`` as PNG to ``path`` atomically, then close it."""
+    """Write ``fig`` to ``path`` atomically, in the format its extension names (png, svg,
+    pdf, ...: :func:`picture_format`), then close it."""
     plt = pyplot()
     try:
+        fmt = picture_format(path)
         with atomic_write(path, "wb") as fh:
-            fig.savefig(fh, format="png", dpi=110, bbox_inches="tight")
+            fig.savefig(fh, format=fmt, dpi=110, bbox_inches="tight")
     finally:
         plt.close(fig)
 
