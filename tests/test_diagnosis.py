@@ -1,4 +1,4 @@
-"""Diagnosis: the cause agrees with the theory of DESIGN.md; every remedy works."""
+"""Diagnosis: the cause agrees with the theory of docs/normal.md; every remedy works."""
 
 import math
 

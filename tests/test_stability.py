@@ -1,4 +1,4 @@
-"""Stability bounds: the formulas of DESIGN.md, and a measured sweep of the step."""
+"""Stability bounds: the formulas of docs/normal.md, and a measured sweep of the step."""
 
 import math
 

@@ -125,7 +125,7 @@ def _crossing_condition(method: str, par: str) -> str | None:
 
 def _start_overshoot(v: _View) -> tuple[bool, float, float]:
     """Whether the first fixed step from the start throws the iterate (theory of
-    DESIGN.md): mu overshoots when gamma / sigma0^2 > 2; sigma is thrown into the
+    docs/normal.md): mu overshoots when gamma / sigma0^2 > 2; sigma is thrown into the
     region where the likelihood is convex in sigma when its first step lands beyond
     sqrt(3) sigma_hat. Returns (overshoot, mu factor, first sigma)."""
     gamma, mu0, sigma0 = v.gamma, v.mu0, v.sigma0

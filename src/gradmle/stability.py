@@ -31,7 +31,7 @@ __all__ = ["Stability", "stability", "stability_of", "iteration_matrix", "bound_
 #: Methods whose step is a fixed gamma (the others choose their steps themselves).
 FIXED = tuple(name for name, m in METHODS.items() if m.has_bound)
 
-#: The bounds of DESIGN.md in symbols, for the Normal (s2 = sigma_hat^2).
+#: The bounds of docs/normal.md in symbols, for the Normal (s2 = sigma_hat^2).
 _NORMAL_SYMBOLS = {
     ("gradient", "sigma"): "sigma_hat^2",
     ("gradient", "log_sigma"): "min(2 sigma_hat^2, 1)",
