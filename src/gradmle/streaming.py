@@ -104,20 +104,31 @@ EMPTY_SCAN = {"n": 0, "nonfinite": 0, "kinds": (0, 0, 0), "first_nonfinite": Non
 
 # -- the first pass -------------------------------------------------------------------
 
-def _moments_partial(chunk: np.ndarray, logs: bool) -> dict:
+def _moments_partial(chunk: np.ndarray, learns: tuple, logs: bool) -> dict:
     """What a family without sufficient statistics learns from the first pass."""
-    m = moments(chunk)
-    d = chunk - m.mean
-    d2 = d * d
-    out = {"m": m, "m3": float(np.dot(d2, d)), "m4": float(np.dot(d2, d2))}
-    if logs:
+    out = {}
+    if "moments" in learns or "m4" in learns:
+        m = out["m"] = moments(chunk)
+        if "m4" in learns:
+            d = chunk - m.mean
+            d2 = d * d
+            out.update(m3=float(np.dot(d2, d)), m4=float(np.dot(d2, d2)))
+    if logs and "log" in learns:
         out["log"] = log_moments(chunk)
     return out
 
 
 def _merge_moments(a: dict, b: dict) -> dict:
-    # Third and fourth central sums merged as Pebay (2008) gives them.
+    out = {}
+    if "log" in a and "log" in b:
+        out["log"] = merge_log(a["log"], b["log"])
+    if "m" not in a:
+        return out
     ma, mb = a["m"], b["m"]
+    if "m4" not in a:
+        out["m"] = merge(ma, mb)
+        return out
+    # Third and fourth central sums merged as Pebay (2008) gives them.
     na, nb = ma.n, mb.n
     n = na + nb
     delta = mb.mean - ma.mean
@@ -125,9 +136,7 @@ def _merge_moments(a: dict, b: dict) -> dict:
     m3 = a["m3"] + b["m3"] + d2 * delta * na * nb * (na - nb) / (n * n) + 3 * delta * (na * mb.m2 - nb * ma.m2) / n
     m4 = (a["m4"] + b["m4"] + d2 * d2 * na * nb * (na * na - na * nb + nb * nb) / (n * n * n)
           + 6 * d2 * (na * na * mb.m2 + nb * nb * ma.m2) / (n * n) + 4 * delta * (na * b["m3"] - nb * a["m3"]) / n)
-    out = {"m": merge(ma, mb), "m3": m3, "m4": m4}
-    if "log" in a and "log" in b:
-        out["log"] = merge_log(a["log"], b["log"])
+    out.update(m=merge(ma, mb), m3=m3, m4=m4)
     return out
 
 
@@ -149,8 +158,8 @@ def _plan(fam: Family, record: DataRecord, refine: Refine | None = None) -> _Pas
         # data that can be read again.
         trust = fam.checks_finite and record.nonfinite == "raise" and record.source.reiterable
         return _Pass(fam.partial, fam.combine, trust)
-    logs = fam.support.positive
-    return _Pass(lambda c: _moments_partial(c, logs), _merge_moments, False)
+    logs, learns = fam.support.positive, fam.learns
+    return _Pass(lambda c: _moments_partial(c, learns, logs), _merge_moments, False)
 
 
 def _chunk_pass(plan: _Pass, fam: Family, chunk: np.ndarray):
@@ -336,19 +345,26 @@ def reduce_record(fam: Family, record: DataRecord, progress=None, in_units: bool
     lo, hi = (scan["lo"], scan["hi"]) if math.isfinite(scan["lo"]) else (None, None)
     if not fam.sufficient:
         stats = _sample(fam, source, partial, scan)
+        source = stats.source  # (data in memory may be kept transformed: its passes count)
     return Reduced(stats, scan["n"], units, lo, hi, dropped, source, record)
 
 
 def _sample(fam: Family, source: Source, part: dict, scan: dict) -> Sample:
-    m = part["m"]
     n = scan["n"]
-    info = {"n": n, "mean": m.mean, "var": m.var, "m4": part["m4"] / n, "min": scan["lo"], "max": scan["hi"]}
+    info = {"n": n, "min": scan["lo"], "max": scan["hi"]}
+    if "m" in part:
+        info.update(mean=part["m"].mean, var=part["m"].var)
+    if "m4" in part:
+        info["m4"] = part["m4"] / n
     if "log" in part:
         info["log"] = part["log"]
     in_memory = isinstance(source, ArraySource)
-    if getattr(fam, "needs_median", False) or in_memory:
+    learns = fam.learns
+    # The median of data in pieces costs passes: only for a family that cannot do
+    # without it; data in memory give it (and the MAD) to any family that asks.
+    if "median" in learns and (in_memory or "mad" not in learns):
         info["median"] = source.median(n, scan["lo"], scan["hi"])
-    if in_memory:
+    if in_memory and "mad" in learns:
         info["mad"] = source.mad(info["median"])
     extra = fam.prepare(info)
     if in_memory:

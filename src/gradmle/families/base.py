@@ -153,11 +153,16 @@ class Family:
         another pass."""
         raise NotImplementedError
 
+    #: What the first pass over the data must learn for ``prepare`` (families without
+    #: sufficient statistics): "moments" (mean, var), "m4" (fourth central moment),
+    #: "log" (the LogMoments of log x, for data > 0), "median" (exact, a few counting
+    #: passes for data in pieces), "mad" (median absolute deviation: only where the data
+    #: are in memory). n, min and max are always known.
+    learns: tuple = ("moments", "m4")
+
     def prepare(self, info: dict) -> dict:
-        """What a family without sufficient statistics keeps from the first pass.
-        ``info`` holds n, mean, var, m4 (fourth central moment), min, max; for data
-        that are all > 0 also ``log`` (the LogMoments of log x); for data in memory also
-        median and mad (the median absolute deviation)."""
+        """What a family without sufficient statistics keeps from the first pass, from
+        ``info``: n, min, max and what ``learns`` names."""
         raise NotImplementedError
 
     def pretransform(self, x: np.ndarray, extra: dict) -> np.ndarray | None:

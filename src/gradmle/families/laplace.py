@@ -39,8 +39,8 @@ class Laplace(Family):
     #: next to the maximum but not test that they are at it; "auto" uses the closed form.
     smooth = False
     sufficient = False
-    #: The reduction must find the exact median (a few passes for data in pieces).
-    needs_median = True
+    #: The exact median: a few counting passes for data in pieces.
+    learns = ("median",)
 
     def prepare(self, info: dict) -> dict:
         self.check_spread(info["min"], info["max"], info["n"])

@@ -31,6 +31,7 @@ class Logistic(PassFamily):
     scale_power = (1, 1)
     loc_index = 0
     support = "real"
+    learns = ("moments", "median", "mad")
     scipy_name = "logistic"
     shiftable = False
 

@@ -33,6 +33,8 @@ class StudentT(PassFamily):
     scale_power = (0, 1, 1)
     loc_index = 1
     support = "real"
+    #: The median and the MAD make a robust start where the data are in memory.
+    learns = ("moments", "m4", "median", "mad")
     scipy_name = "t"
 
     def prepare(self, info: dict) -> dict:

@@ -33,6 +33,7 @@ class Weibull(Family):
     scipy_name = "weibull_min"
     shiftable = True
     sufficient = False
+    learns = ("log",)
 
     def prepare(self, info: dict) -> dict:
         """From the first pass: the moments of log x, measured from log(max x) (so that
@@ -54,7 +55,7 @@ class Weibull(Family):
                 "family='normal'"
             )
         # mean(log x) - log(max x) = dmean + log(c / max x), both terms exact.
-        mean = lm.mean_rel + math.log1p((lm.c - xmax) / xmax)
+        mean = lm.mean_rel + log_rel(lm.c, xmax)
         return {"xmax": xmax, "ymax": ymax, "mean": mean, "var": lm.var, "min": info["min"], "max": xmax}
 
     @staticmethod
