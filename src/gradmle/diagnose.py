@@ -88,10 +88,9 @@ class _View:
         self.gamma_w = result.info.get("step")
         self.gamma = self.opts.step if self.opts.step is not None else self.gamma_w
         self.n_inner = self.opts.n_inner or 1
-        scale = self.units.scale
         if self.fam.name == "normal":  # the Normal's statistics in the data's units
-            self.xbar = float(self.units.to_data(0, self.stats.mean))
-            self.s2 = self.stats.var * scale * scale
+            m = self.units.moments_to_data(self.stats)
+            self.xbar, self.s2 = float(m.mean), float(m.var)
             self.mu_trace = result.trace["mu"]
             self.sigma_trace = result.trace["sigma"]
             self.mu0, self.sigma0 = float(result.trace["mu"][0]), float(result.trace["sigma"][0])

@@ -215,13 +215,7 @@ def normal_stats(result):
     """The Normal's moments of a fit, in the data's units (what the contours of the
     classic pictures are drawn from)."""
     ctx = result.context
-    stats, units = ctx.stats, ctx.units
-    if units.identity:
-        return stats
-    k = units.scale
-    with np.errstate(over="ignore"):
-        return stats._replace(shift=stats.shift * k, dmean=stats.dmean * k, m2=stats.m2 * k * k, min=stats.min * k,
-                              max=stats.max * k)
+    return ctx.units.moments_to_data(ctx.stats)
 
 
 def fit_figure(result, path) -> None:

@@ -78,6 +78,15 @@ class Units:
         except OverflowError:
             return sys.float_info.max
 
+    def moments_to_data(self, m):
+        """The Normal's moments (gradmle.stats.Moments) in the data's units."""
+        if self.identity:
+            return m
+        k = self.scale
+        with np.errstate(over="ignore"):  # (the squares of 1e200-scale data do not fit float64)
+            return m._replace(shift=m.shift * k + self.shift, dmean=m.dmean * k, m2=m.m2 * k * k,
+                              min=m.min * k + self.shift, max=m.max * k + self.shift)
+
     # -- data ----------------------------------------------------------------------
     def prep(self, chunk: np.ndarray) -> np.ndarray:
         if self.shift:
