@@ -247,3 +247,20 @@ def test_every_remedy_replays_to_the_verified_run(method, extra):
     for rem in r.diagnosis.remedies:
         again = gradmle.fit(X, **rem.options)
         assert again.converged and again.nit == rem.nit and again.error == rem.error, (rem, again.message)
+
+
+# -- compare, stability and sweep take every input fit takes (item 10) ------------------------
+
+@pytest.mark.parametrize("factor", [1.0, 2.0**300, 2.0**-300])  # (steps scale like factor^2)
+def test_compare_stability_and_sweep_on_any_input_and_magnitude(factor, tmp_path):
+    x = RNG.normal(3.0, 1.0, 400) * factor
+    path = tmp_path / "x.npy"
+    np.save(path, x)
+    ref = gradmle.stability(x / factor)
+    for data in (x, [x[:100], x[100:]], str(path)):
+        st = gradmle.stability(data)
+        assert st.bound == pytest.approx(ref.bound * factor**2, rel=1e-9)
+        table = gradmle.compare(data, ["fisher", "newton"])
+        assert table["fisher"].converged and table["newton"].params["sigma"] == pytest.approx(x.std(), rel=1e-12)
+        m = gradmle.sweep(data, steps=[0.1 * factor**2, 1.5 * factor**2], sigma0s=[1.0 * factor])
+        assert [gradmle.SWEEP_OUTCOMES[k] for k in m.outcome[0]] == ["converged", "oscillating"]
