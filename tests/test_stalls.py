@@ -1,6 +1,7 @@
 """Runs that used to stop short of the optimum, against references computed independently:
-nbinom near its Poisson limit (a 1-D root of the profile score in mpmath) and beta with a
-large b (its log-likelihood derivatives, and its MLE, in mpmath).
+nbinom near its Poisson limit (a 1-D root of the profile score in mpmath), beta with a large
+b (its log-likelihood derivatives, and its MLE, in mpmath), and L-BFGS-B from absurd starts
+(the Normal's closed form) and on nbinom's ridge.
 
 Errors are measured as ``FitResult.error`` measures them: ``|theta - ref|`` over
 ``max(|ref|, s)``, with ``s`` the parameter's statistical scale at the reference.
@@ -155,3 +156,42 @@ def test_beta_large_b_converges(a, b, seed, size):
     assert r.status == "converged", r.message
     ref = _beta_mle(x, (r.params["a"], r.params["b"]))
     assert _error(r, ref) < 1e-8
+
+
+# -- L-BFGS-B from absurd starts ----------------------------------------------------------------
+
+def _normal_mle(x: np.ndarray) -> dict:
+    mu = math.fsum(x) / len(x)
+    return {"mu": mu, "sigma": math.sqrt(math.fsum((x - mu) ** 2) / len(x))}
+
+
+#: Starts from which L-BFGS-B stopped short: at iteration 1 (its first step, the gradient
+#: in coordinates standardized at the moment estimate, did not change the iterate), or
+#: crawled to max_iter, or stopped far off.
+ABSURD = (
+    ({"mu": 2.0, "sigma": 1.5e6}, "variance"),
+    ({"mu": 2.0, "sigma": 1e8}, "sigma"),
+    ({"mu": 1e3, "sigma": 1e8}, "sigma"),
+    ({"mu": 2.0, "sigma": 1e5}, "sigma"),
+    ({"mu": -1e3, "sigma": 1e5}, "sigma"),
+    ({"mu": 2.0, "sigma": 1500.0}, "variance"),
+    ({"mu": 1e6, "sigma": 1e-3}, "sigma"),
+)
+
+
+@pytest.mark.parametrize("init, parametrization", ABSURD)
+def test_lbfgs_from_absurd_starts_converges(init, parametrization):
+    x = np.random.default_rng(0).normal(2.0, 1.5, 2000)
+    r = gradmle.fit(x, family="normal", method="lbfgs", init=init, parametrization=parametrization)
+    assert r.status == "converged", r.message
+    assert _error(r, _normal_mle(x)) < 1e-8
+
+
+@pytest.mark.parametrize("seed", (238, 271, 400))
+def test_lbfgs_on_the_nbinom_ridge_converges(seed):
+    # Its first step along one axis of (log n, logit p) fell off the ridge along which n
+    # and p trade off near the Poisson limit; the restarts' did too.
+    x = _nbinom_sample(seed)
+    r = gradmle.fit(x, family="nbinom", method="lbfgs")
+    assert r.status == "converged", r.message
+    assert _error(r, _nbinom_mle(x)) < 1e-8
