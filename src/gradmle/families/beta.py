@@ -4,6 +4,12 @@ scale = 1.
 The means of log x and log(1 - x) are sufficient. After one pass every evaluation is
 O(1):  l(a, b) = -log B(a, b) + (a - 1) mean(log x) + (b - 1) mean(log(1 - x)).
 The likelihood is concave (an exponential family), so the maximum is unique.
+
+With one parameter large (b ~ 1e4 for data near 0, gamma-like), digamma(a + b) -
+digamma(b) is of size a / b but its terms are of size log b, and the direct difference
+loses those digits; so do trigamma(b) - trigamma(a + b) and scipy's betaln. Each
+difference over a parameter of 20 or more comes from Stirling's series instead (see
+:func:`gradmle.families.nbinom.digamma_shift`), to full relative precision.
 """
 
 from __future__ import annotations
@@ -12,12 +18,37 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import betaln, digamma, polygamma
+from scipy.special import betaln, digamma, gammaln, polygamma
 
 from ..stats import merge, moments
 from .base import Family
+from .nbinom import STIRLING_FROM, digamma_shift, lgamma_shift, trigamma_shift
 
 NAN2 = (math.nan, math.nan)
+
+
+def neg_log_beta(a: float, b: float) -> float:
+    """-log B(a, b) = lgamma(a + b) - lgamma(a) - lgamma(b), the difference over the
+    larger parameter from Stirling's series when that one is large."""
+    big, small = (a, b) if a >= b else (b, a)
+    if big < STIRLING_FROM:
+        return -float(betaln(a, b))
+    with np.errstate(all="ignore"):  # near the largest floats: inf or nan, never a warning
+        return float(lgamma_shift(big, small)) - float(gammaln(small))
+
+
+def digamma_diff(z: float, s: float) -> float:
+    """digamma(z + s) - digamma(z)."""
+    if z >= STIRLING_FROM:
+        return float(digamma_shift(z, s))
+    return float(digamma(z + s)) - float(digamma(z))  # (floats: -inf - -inf is nan, silently)
+
+
+def trigamma_diff(z: float, s: float) -> float:
+    """trigamma(z) - trigamma(z + s)."""
+    if z >= STIRLING_FROM:
+        return float(trigamma_shift(z, s))
+    return float(polygamma(1, z)) - float(polygamma(1, z + s))
 
 
 class BetaStats(NamedTuple):
@@ -71,9 +102,8 @@ class Beta(Family):
             a, b = theta
             if not (a > 0.0 and b > 0.0 and isfinite(a) and isfinite(b)):
                 return -math.inf, NAN2
-            value = (a - 1.0) * ml + (b - 1.0) * ml1 - float(betaln(a, b))
-            dab = float(digamma(a + b))
-            return value, (dab - float(digamma(a)) + ml, dab - float(digamma(b)) + ml1)
+            value = (a - 1.0) * ml + (b - 1.0) * ml1 + neg_log_beta(a, b)
+            return value, (digamma_diff(a, b) + ml, digamma_diff(b, a) + ml1)
 
         return value_and_grad
 
@@ -85,7 +115,7 @@ class Beta(Family):
         if not (a > 0.0 and b > 0.0):  # also: scipy's trigamma can hang at large negative a
             return np.full((2, 2), math.nan)
         tab = float(polygamma(1, a + b))
-        return np.array([[float(polygamma(1, a)) - tab, -tab], [-tab, float(polygamma(1, b)) - tab]])
+        return np.array([[trigamma_diff(a, b), -tab], [-tab, trigamma_diff(b, a)]])
 
 
     def frame(self, stats: BetaStats):

@@ -34,7 +34,7 @@ _B = (1.0 / 6, -1.0 / 30, 1.0 / 42, -1.0 / 30, 5.0 / 66)  # B_2 .. B_10
 DISPERSION_LIMIT = 1e-6
 
 
-def _lgamma_shift(z, s):
+def lgamma_shift(z, s):
     """lgamma(z + s) - lgamma(z) for z, z + s >= 20 (either may be an array), from
     Stirling's series with every difference written through log1p/expm1."""
     L = np.log1p(s / z)
@@ -44,6 +44,30 @@ def _lgamma_shift(z, s):
     for k, b in enumerate(_B, start=1):
         out = out + b / (2 * k * (2 * k - 1)) * zk * np.expm1((1 - 2 * k) * L)
         zk = zk * iz2
+    return out
+
+
+def digamma_shift(z, s):
+    """digamma(z + s) - digamma(z) for z >= 20 and s >= 0 (either may be an array), from
+    Stirling's series with every difference written through log1p/expm1: full relative
+    precision however small s / z, where the direct difference keeps only the digits
+    of s / z that log z leaves."""
+    L = np.log1p(s / z)
+    out = L + 0.5 * (s / (z + s)) / z
+    for k, b in enumerate(_B, start=1):
+        out = out - b / (2 * k) * z ** (-2 * k) * np.expm1(-2 * k * L)
+    return out
+
+
+def trigamma_shift(z, s):
+    """trigamma(z) - trigamma(z + s) for z >= 20 and s >= 0 (either may be an array), as
+    ``digamma_shift``."""
+    L = np.log1p(s / z)
+    w = z + s
+    r = s / w
+    out = r / z + 0.5 * r * (1.0 + z / w) / z / z
+    for k, b in enumerate(_B, start=1):
+        out = out - b * z ** (-2 * k - 1) * np.expm1((-2 * k - 1) * L)
     return out
 
 
@@ -58,22 +82,15 @@ def _diffs(n: float, u: np.ndarray, lfu=None):
     big = u >= max(n, STIRLING_FROM)
     with np.errstate(invalid="ignore"):  # n < 1e-150: lgamma(n), trigamma(n) = inf
         if n >= STIRLING_FROM:
-            lg = _lgamma_shift(n, u) - lfu
+            lg = lgamma_shift(n, u) - lfu
         else:
             lg = gammaln(w) - lfu - gammaln(n)
         if big.any():
-            lg[big] = _lgamma_shift(u[big] + 1.0, n - 1.0) - gammaln(n)
+            lg[big] = lgamma_shift(u[big] + 1.0, n - 1.0) - gammaln(n)
         if n < STIRLING_FROM:
             d = lg, digamma(w) - digamma(n), polygamma(1, n) - polygamma(1, w)
             return d if n > 1e-150 else tuple(np.where(u > 0, v, 0.0) for v in d)
-    L = np.log1p(u / n)  # the differences in n from Stirling's series
-    r = u / w
-    dg = L + 0.5 * r / n
-    tg = r / n + 0.5 * r * (1.0 + n / w) / n / n
-    for k, b in enumerate(_B, start=1):
-        dg -= b / (2 * k) * n ** (-2 * k) * np.expm1(-2 * k * L)
-        tg -= b * n ** (-2 * k - 1) * np.expm1((-2 * k - 1) * L)
-    return lg, dg, tg
+    return lg, digamma_shift(n, u), trigamma_shift(n, u)
 
 
 #: Nodes of the Fisher information sum.

@@ -60,6 +60,12 @@ def start(u, problem) -> State:
 #: scales (sqrt of the inverse Fisher information of one observation): a trust region
 #: that keeps a step from a hopeless start from landing anywhere at all.
 MAX_MOVE = 3.0
+#: Predicted gains below this fraction of the log-likelihood's size are judged from
+#: gradients, not values (see ``backtrack``): at 1e-10 a step is some 1e-5 statistical
+#: scales from the optimum, where the trapezoid rule errs by about 1e-5 of the gain,
+#: while values that carry a few hundred ulps of rounding still resolve gains 1000
+#: times smaller, so the two tests overlap.
+QUIET = 1e-10
 _EPS = 2.220446049250313e-16
 
 
@@ -77,12 +83,19 @@ def backtrack(problem, state: State, direction, t: float, c: float = 1e-4, halvi
 
     The sufficient-increase test forgives a change of the size of the rounding error
     of the objective, so that near the optimum, where the gain is below the
-    resolution of the log-likelihood, a good step is not refused."""
+    resolution of the log-likelihood, a good step is not refused. Where the predicted
+    gain is below ``QUIET`` of the log-likelihood's size, the values cannot tell a
+    good step from a bad one (their rounding may be far above an ulp: a value that is
+    a sum of large terms cancelling, as nbinom's near its Poisson limit), and the
+    gain is measured from the gradients instead, by the trapezoid rule
+    ``(g(u0) + g(u)) . (u - u0) / 2`` (exact for a quadratic, so accurate to third
+    order in the step there); the value may then fall by at most ``QUIET``."""
     u0, v0, g0 = state.u, state.value, state.grad
     if not sum(g * d for g, d in zip(g0, direction)) > 0.0:
         return None
     caps = trust(problem, u0) if caps is None else caps
     noise = 8.0 * _EPS * (abs(v0) + 1.0)
+    quiet = QUIET * (abs(v0) + 1.0)
     for _ in range(halvings):
         move = tuple(max(-cap, min(cap, t * d)) for d, cap in zip(direction, caps))
         slope = sum(g * m for g, m in zip(g0, move))
@@ -91,6 +104,12 @@ def backtrack(problem, state: State, direction, t: float, c: float = 1e-4, halvi
             value, grad = problem.f(u)
             if value >= v0 + c * slope - noise and value == value:
                 return u, value, grad, t
+            if slope <= quiet and value >= v0 - quiet:
+                # The move actually made (u is rounded), so that a step lost to
+                # rounding gains nothing.
+                gain = 0.5 * sum((a + b) * (x - x0) for a, b, x, x0 in zip(g0, grad, u, u0))
+                if gain > 0.0 and gain >= c * slope:
+                    return u, value, grad, t
         t *= 0.5
     return None
 

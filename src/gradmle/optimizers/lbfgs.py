@@ -9,7 +9,8 @@ L-BFGS-B is not invariant to the units of its variables (its first step and its 
 search work in absolute terms), so it runs on standardized coordinates
 z = (u - u0) / s, with s the statistical scale of each working coordinate at the
 family's moment estimate: data with mean 1e7 and sd 0.1 look like data with mean 0
-and sd 1 to it.
+and sd 1 to it. Each restart (see ``run_lbfgs``) standardizes again, at the point it
+starts from.
 """
 
 from __future__ import annotations
@@ -42,36 +43,65 @@ def _bounds(problem, u0, scales):
     return out
 
 
-#: Restarts allowed once scipy stops itself short of tol (see ``run_lbfgs``), and the
-#: iterations each restart may take (near the optimum it needs a few dozen at most).
-RESTARTS = 3
+#: Restarts in a row that may end with no progress before the run is given up (each
+#: starts with a step 10 times shorter than the one before), and the iterations one run
+#: of scipy may take before it is restarted where it got to.
+RESTARTS = 5
 RESTART_ITERS = 200
+#: Scaled gradient below which a restart is near the optimum: there the log-likelihood
+#: is written from gradients (see ``run_lbfgs``); the trapezoid rule errs by about this
+#: fraction of the change it measures.
+NEAR = 1e-3
+#: How much shorter the first step of a restart is than the one of the restart before
+#: it when that one made no progress.
+SHRINK = 0.1
+
+
+def _local_scales(problem, u, fallback):
+    """The statistical scales of the working coordinates at u, where they are usable."""
+    scales = np.array(problem.working_scales(u), dtype=float)
+    ok = np.isfinite(scales) & (scales > 0.0)
+    return np.where(ok, scales, fallback)
+
+
+def _restarts_note(restarts: dict) -> str:
+    parts = [f"{k} time{'s' if k > 1 else ''} {what}" for k, what in (
+        (restarts["far"], "where it had got to, in the statistical scales there"),
+        (restarts["near"], "near the optimum with values from gradients")) if k]
+    return f" (restarted {' and '.join(parts)})" if parts else ""
 
 
 def run_lbfgs(problem, u0: tuple, monitor, max_iter: int, memory: int = 10) -> tuple:
     """Run L-BFGS-B from ``u0``; returns ``(status, Outcome, message, nit)``.
 
+    L-BFGS-B's first step is the gradient in z, at most one unit long where it has
+    bounds: from a start far from the data, where the gradient in the coordinates
+    standardized at the moment estimate is tiny, that step may not even change u, and
+    scipy stops at iteration 1. Whenever scipy stops short of tol, it is restarted
+    from its last iterate with z standardized there (centred on it, in its statistical
+    scales), so that its first step is one statistical scale of where it is.
+
     Near the optimum the log-likelihood changes by less than its own rounding error
     (a relative error delta in the parameters changes it by ~delta^2), so a line search
-    on its values cannot get closer than ~1e-8, and scipy stops. When that happens
-    L-BFGS-B is restarted from its last iterate on the same function written as a
-    difference from that point, f(z) - f(z_r) = (g(z) + g(z_r)) . (z - z_r) / 2 (the
+    on its values cannot get closer than ~1e-8, and scipy stops. A restart there
+    (scaled gradient below ``NEAR``) runs on the same function written as a difference
+    from the restart point, f(z) - f(z_r) = (g(z) + g(z_r)) . (z - z_r) / 2 (the
     trapezoid rule, exact for a quadratic, its error third order in |z - z_r|), whose
     values are resolved to the last digits because they are computed from gradients.
     """
     fam, stats = problem.family, problem.stats
-    scales = np.array(problem.working_scales(problem.working(fam.initial(stats))), dtype=float)
-    center = np.asarray(u0, dtype=float)
+    moment = np.array(problem.working_scales(problem.working(fam.initial(stats))), dtype=float)
+    frame = {"center": np.asarray(u0, dtype=float), "scales": moment}
     last = {}
 
     def to_u(z) -> tuple:
-        return tuple(float(v) for v in center + scales * z)
+        return tuple(float(v) for v in frame["center"] + frame["scales"] * z)
 
     def evaluate(z):
         u = to_u(z)
         value, grad = problem.f(u)
         last["point"] = (u, value, grad)
-        gz = np.asarray(grad, dtype=float) * scales
+        gz = np.asarray(grad, dtype=float) * frame["scales"]
         # A coordinate whose step to the optimum (|g| s^2, s its statistical scale) is
         # below the spacing of floats at u cannot move: its gradient is a rounding
         # floor, and showing it to L-BFGS-B would corrupt its curvature pairs.
@@ -92,7 +122,7 @@ def run_lbfgs(problem, u0: tuple, monitor, max_iter: int, memory: int = 10) -> t
             if not ok:
                 return math.inf, np.zeros(len(z))
             # The move actually made (u is rounded to float64; z may resolve finer).
-            dz = (np.asarray(last["point"][0]) - u_r) / scales
+            dz = (np.asarray(last["point"][0]) - u_r) / frame["scales"]
             return -0.5 * float(np.dot(g_r + gz, dz)), -gz
 
         return fun
@@ -102,7 +132,7 @@ def run_lbfgs(problem, u0: tuple, monitor, max_iter: int, memory: int = 10) -> t
     outcome = monitor.begin(state)
     if outcome:
         return (*outcome, 0)
-    box = {"state": state, "it": 0, "outcome": None, "until": max_iter}
+    box = {"state": state, "it": 0, "outcome": None, "until": min(max_iter, RESTART_ITERS)}
 
     def callback(intermediate_result):
         u = to_u(intermediate_result.x)
@@ -118,22 +148,32 @@ def run_lbfgs(problem, u0: tuple, monitor, max_iter: int, memory: int = 10) -> t
             box["outcome"] = outcome
             raise StopIteration
 
-    z0, fun, restarts = np.zeros(len(u0)), plain, 0
-    bounds = _bounds(problem, u0, scales)
+    fun, idle = plain, 0
+    restarts = {"far": 0, "near": 0}
     while True:
+        u_start = box["state"].u
         res = minimize(
-            fun, z0, jac=True, method="L-BFGS-B", bounds=bounds, callback=callback,
+            fun, np.zeros(len(u0)), jac=True, method="L-BFGS-B", callback=callback,
+            bounds=_bounds(problem, frame["center"], frame["scales"]),
             options={"maxiter": box["until"] - box["it"], "maxfun": max(15000, 50 * max_iter),
                      "ftol": 0.0, "gtol": 0.0, "maxcor": memory},
         )
-        if box["outcome"] or box["it"] >= max_iter or restarts >= RESTARTS:
+        if box["outcome"] or box["it"] >= max_iter:
             break
-        restarts += 1
-        box["until"] = min(max_iter, box["it"] + RESTART_ITERS)
+        idle = idle + 1 if box["state"].u == u_start else 0
+        if idle >= RESTARTS:
+            break
         u_r = np.asarray(box["state"].u, dtype=float)
-        z0 = (u_r - center) / scales
-        fun = relative_to(u_r, np.asarray(box["state"].grad, dtype=float) * scales)
-    note = f" (restarted {restarts} time{'s' if restarts > 1 else ''} near the optimum with values from gradients)" if restarts else ""
+        # After a run that went nowhere (its first step fell off a narrow ridge, such as
+        # nbinom's near its Poisson limit, or onto values that are not finite, which
+        # scipy's line search does not back out of), the next starts with a shorter step.
+        shrink = SHRINK ** idle
+        frame["center"], frame["scales"] = u_r, shrink * _local_scales(problem, box["state"].u, frame["scales"])
+        box["until"] = min(max_iter, box["it"] + RESTART_ITERS)
+        near = monitor.gn <= NEAR
+        restarts["near" if near else "far"] += 1
+        fun = relative_to(u_r, np.asarray(box["state"].grad, dtype=float) * frame["scales"]) if near else plain
+    note = _restarts_note(restarts)
     it = box["it"]
     if box["outcome"]:
         status, outcome, message = box["outcome"]
