@@ -154,14 +154,14 @@ class Monitor:
         cg, cs = closeness(theta, nstep, prev_theta, scales, self.tol)
         resolution = False
         if cg > 1.0 and cg < RESOLUTION_RETRY:
-            floor = pb.rounding_floor(theta, ULPS * EPS)
+            floor = pb.rounding_floor(theta, 4.0 * EPS)  # (a few units in the last place of each)
             if floor is not None:
                 cg, cs = closeness(theta, nstep, prev_theta, scales, self.tol, floor)
                 resolution = cg <= 1.0
         self.closeness = cg
         self.g_ok = cg <= 1.0
         if self.g_ok and cs <= 1.0:
-            at = (" to the resolution of float64 (rounding the parameters by a few units in their last place "
+            at = (" to the resolution of float64 (rounding the parameters in their last place "
                   "moves the others by more than tol)" if resolution else "")
             return "converged", Outcome("converged", None, it), (
                 f"converged after {it} iterations{at}: the distance to the optimum and the last step are below "

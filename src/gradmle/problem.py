@@ -123,12 +123,15 @@ class Problem:
             return tuple(gi * s * s if free is None or i in free else 0.0 for i, (gi, s) in enumerate(zip(g, scales)))
 
     def rounding_floor(self, theta, rel: float) -> tuple | None:
-        """How far the natural-gradient step F^-1 g can be from 0 at a point whose
-        parameters are the optimum rounded by ``rel`` of their size: rounding theta_j
-        changes g_j by about F_jj rel |theta_j|, and F^-1 carries that into every
-        correlated parameter (a Weibull's shape moves with its scale's last digit).
-        None when the information is unavailable."""
+        """How far from 0 the natural-gradient step F^-1 g of each parameter may stay
+        because the others can only take float values: with theta_j rounded by ``rel``
+        of its size and the other parameters at their best given theta_j, parameter i
+        moves by (F^-1)_ij / (F^-1)_jj times that rounding (the regression of theta_i on
+        theta_j). A Weibull's shape moves with its scale's last digit this way. None
+        when the information is unavailable."""
         free = list(self.free)
+        if len(free) < 2:
+            return None
         try:
             f = np.asarray(self.family.fisher(theta), dtype=float)
         except NotImplementedError:
@@ -142,7 +145,13 @@ class Problem:
             inv = np.linalg.inv(f)
         except np.linalg.LinAlgError:
             return None
-        spread = np.abs(inv) @ (np.abs(np.diag(f)) * rel * np.abs(np.array([theta[i] for i in free])))
+        d = np.diag(inv)
+        if not np.all(d > 0):
+            return None
+        rounding = rel * np.abs(np.array([theta[i] for i in free]))
+        slope = np.abs(inv / d[None, :])
+        np.fill_diagonal(slope, 0.0)
+        spread = slope @ rounding
         out = [0.0] * len(theta)
         for i, v in zip(free, spread.tolist()):
             out[i] = v if math.isfinite(v) else 0.0
