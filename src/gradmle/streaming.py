@@ -19,7 +19,7 @@ import numpy as np
 
 from .families import Family, Sample
 from .source import DaskSource, Source
-from .stats import tree
+from .stats import sum_of_products, tree
 
 __all__ = ["reduce_source", "tree"]
 
@@ -107,7 +107,8 @@ def _moments_partial(chunk: np.ndarray, logs: bool) -> dict:
     m = moments(chunk)
     d = chunk - m.mean
     d2 = d * d
-    out = {"m": m, "m3": float(np.dot(d2, d)), "m4": float(np.dot(d2, d2)),
+    m3 = sum_of_products(d2, d, out=d)
+    out = {"m": m, "m3": m3, "m4": sum_of_products(d2, d2, out=d2),
            "min": float(chunk.min()), "max": float(chunk.max())}
     if logs:
         y = np.log(chunk)

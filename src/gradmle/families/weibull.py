@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ..stats import sum_of_products
 from .base import Family, Sample
 
 NAN2 = (math.nan, math.nan)
@@ -38,7 +39,8 @@ class Weibull(Family):
         self.check_spread(ymin, ymax, x.size)
         y -= ymax
         mean = float(y.mean())
-        var = float(np.dot(y - mean, y - mean)) / y.size
+        d = y - mean
+        var = sum_of_products(d, d, out=d) / y.size
         return Sample(y, ymax=ymax, mean=mean, var=var, min=math.exp(ymin), max=math.exp(ymax), logged=True)
 
     def prepare(self, m: dict) -> dict:
@@ -59,7 +61,8 @@ class Weibull(Family):
         y = chunk if extra["logged"] else np.log(chunk) - extra["ymax"]
         t = np.exp(c * y)
         ty = t * y
-        return np.array([float(t.sum()), float(ty.sum()), float(np.dot(ty, y))])
+        s0 = float(t.sum())
+        return np.array([s0, float(ty.sum()), sum_of_products(ty, y, out=t)])
 
     def _weighted(self, sample: Sample, c: float):
         """log mean(exp(c y)), and the weighted mean and variance of y."""
