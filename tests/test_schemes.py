@@ -125,6 +125,17 @@ def test_step_above_the_bound_never_converges(method, factor):
     assert r.status in ("diverged", "max_iter") and r.error > 1e-3
 
 
+def test_a_sweep_that_cycles_back_to_its_start_is_not_called_stalled():
+    # Just above the bound each parameter's updates often fall into an exact 2-cycle:
+    # a sweep of an even number of them ends where it began, though every one moved.
+    x = _data(1, -2.0, 3.0, 1000)
+    s = x.std()
+    init = {"mu": x.mean() + 0.05 * s, "sigma": 1.05 * s}
+    r = gradmle.fit(x, method="coordinate", step=1.2 * s * s, init=init, max_iter=200)
+    assert r.status == "max_iter", r.message
+    assert len(set(r.trace["sigma"][-40:])) == 2  # the cycle
+
+
 def test_step_just_above_the_bound_oscillates_without_converging():
     # Between sigma_hat^2 and 2 sigma_hat^2 the sigma error flips sign and grows.
     x = _data(5, 0.0, 1.0, 2000)

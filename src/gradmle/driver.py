@@ -170,7 +170,9 @@ class Monitor:
             return "stalled", Outcome("no_ascent", None, it), (
                 f"stalled at iteration {it}: no step along the search direction increases the "
                 f"log-likelihood any more, but the scaled gradient is still {gn:.3g} (tol = {self.tol:g})")
-        if self.memoryless and state.u == prev.u:
+        # Updates that moved and came back exactly to the start are a cycle (a fixed step
+        # above the stability bound), not steps below the resolution of float64.
+        if self.memoryless and state.u == prev.u and all(p[0] == prev.u for p in path):
             return "stalled", Outcome("float_resolution", None, it), (
                 f"stalled at iteration {it}: the update no longer changes the iterate (the steps "
                 f"are below the resolution of float64 here); the scaled gradient is {gn:.3g} "

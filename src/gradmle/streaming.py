@@ -30,7 +30,7 @@ import numpy as np
 from .families.base import Family, Refine, Sample, StatisticsOverflow
 from .record import DataRecord
 from .source import ArraySource, DaskSource, Source, as_chunk
-from .stats import log_moments, merge, merge_log, moments, tree
+from .stats import log_moments, merge, merge_log, moments, sum_of_products, tree
 from .units import Units, choose_units
 
 __all__ = ["Reduced", "reduce_record", "statistics", "tree"]
@@ -112,7 +112,8 @@ def _moments_partial(chunk: np.ndarray, learns: tuple, logs: bool) -> dict:
         if "m4" in learns:
             d = chunk - m.mean
             d2 = d * d
-            out.update(m3=float(np.dot(d2, d)), m4=float(np.dot(d2, d2)))
+            m3 = sum_of_products(d2, d, out=d)
+            out.update(m3=m3, m4=sum_of_products(d2, d2, out=d2))
     if logs and "log" in learns:
         out["log"] = log_moments(chunk)
     return out

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from ..stats import sum_of_products
 from .base import PassFamily, Sample
 
 NAN2 = (math.nan, math.nan)
@@ -60,9 +61,10 @@ class Logistic(PassFamily):
             t = np.copysign((1.0 - e) * p, z)      # tanh(z / 2)
             q = 2.0 * e * p * p                     # d tanh(z / 2) / dz
             zq = z * q
-            return np.array([float(a.sum()), float(np.log1p(e).sum()), float(t.sum()), float(np.dot(z, t)),
-                             float(q.sum()), float(zq.sum()),
-                             float(np.dot(zq, z))])  # (z q) z: q underflows before z^2 overflows
+            s_abs, s_zq = float(a.sum()), float(zq.sum())  # a and zq are scratch from here on
+            return np.array([s_abs, float(np.log1p(e).sum()), float(t.sum()), sum_of_products(z, t, out=a),
+                             float(q.sum()), s_zq,
+                             sum_of_products(zq, z, out=zq)])  # (z q) z: q underflows before z^2 overflows
 
     @staticmethod
     def assemble(theta, sums, n: int, extra=None):

@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.special import digamma, gammaln, nbdtrik, polygamma
 
+from ..stats import sum_of_products
 from .base import Cached, Family
 from .poisson import check_counts
 
@@ -171,9 +172,9 @@ class NegativeBinomial(Family):
                 "on the boundary of the parameter space (0 < p < 1)"
             )
         w = counts / n
-        mean = float(np.dot(w, values))
+        mean = sum_of_products(w, values)
         d = values - mean
-        return Counts(values, counts, mean=mean, var=float(np.dot(w * d, d)), lfu=gammaln(values + 1.0))
+        return Counts(values, counts, mean=mean, var=sum_of_products(w * d, d), lfu=gammaln(values + 1.0))
 
     def initial(self, stats: Counts):
         m, v = stats.extra["mean"], stats.extra["var"]
@@ -187,7 +188,7 @@ class NegativeBinomial(Family):
         def compute(key):
             lg, dg, tg = _diffs(key[0], stats.x, stats.extra["lfu"])
             w = stats.extra["weights"]
-            return float(np.dot(w, lg)), float(np.dot(w, dg)), float(np.dot(w, tg))
+            return sum_of_products(w, lg, out=lg), sum_of_products(w, dg, out=dg), sum_of_products(w, tg, out=tg)
 
         return stats.at((n,), compute)
 
@@ -243,5 +244,5 @@ class NegativeBinomial(Family):
         from .poisson import PoissonStats
 
         w = stats.extra["weights"]
-        return PoissonStats(stats.n, stats.extra["mean"], float(np.dot(w, stats.extra["lfu"])), float(stats.x[0]),
+        return PoissonStats(stats.n, stats.extra["mean"], sum_of_products(w, stats.extra["lfu"]), float(stats.x[0]),
                             float(stats.x[-1]))

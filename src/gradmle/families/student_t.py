@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from ..stats import sum_of_products
 from .base import PassFamily, Sample
 from .special import digamma_half, lgamma_half, trigamma_half
 
@@ -63,9 +64,12 @@ class StudentT(PassFamily):
         r /= nu
         iw = 1.0 / (1.0 + r)
         iw2 = iw * iw
+        buf = np.log1p(r)
+        s_logw = float(buf.sum())  # buf is scratch from here on
         return np.array([
-            float(np.log1p(r).sum()), float(np.dot(z, iw)), float(np.dot(r, iw)), float(iw2.sum()),
-            float(np.dot(r, iw2)), float(np.dot(r * r, iw2)), float(np.dot(z, iw2)), float(np.dot(z * r, iw2)),
+            s_logw, sum_of_products(z, iw, buf), sum_of_products(r, iw, buf), float(iw2.sum()),
+            sum_of_products(r, iw2, buf), sum_of_products(np.multiply(r, r, out=buf), iw2, buf),
+            sum_of_products(z, iw2, buf), sum_of_products(np.multiply(z, r, out=buf), iw2, buf),
         ])
 
     def assemble(self, theta, sums: np.ndarray, n: int, extra=None):

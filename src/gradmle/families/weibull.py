@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..stats import log_ratio, log_rel
+from ..stats import log_ratio, log_rel, sum_of_products
 from .base import Family, Sample
 
 NAN2 = (math.nan, math.nan)
@@ -78,7 +78,8 @@ class Weibull(Family):
         y = chunk if extra.get("transformed") else self._logs(chunk, extra["xmax"])
         t = np.exp(c * y)
         ty = t * y
-        return np.array([float(t.sum()), float(ty.sum()), float(np.dot(ty, y))])
+        s0 = float(t.sum())
+        return np.array([s0, float(ty.sum()), sum_of_products(ty, y, out=t)])
 
     def _weighted(self, sample: Sample, c: float):
         """log mean(exp(c y)), and the weighted mean and variance of y."""
