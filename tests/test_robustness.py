@@ -264,3 +264,30 @@ def test_compare_stability_and_sweep_on_any_input_and_magnitude(factor, tmp_path
         assert table["fisher"].converged and table["newton"].params["sigma"] == pytest.approx(x.std(), rel=1e-12)
         m = gradmle.sweep(data, steps=[0.1 * factor**2, 1.5 * factor**2], sigma0s=[1.0 * factor])
         assert [gradmle.SWEEP_OUTCOMES[k] for k in m.outcome[0]] == ["converged", "oscillating"]
+
+
+def test_a_local_maximum_below_the_limiting_model_is_not_the_answer():
+    """A Student-t on 19 values (with ties) has a local maximum at df = 0.435 that is less
+    likely than the Normal limit: the fit goes on from the Normal and says so."""
+    rng = np.random.default_rng(732)
+    x = rng.standard_t(5, 13)
+    x = np.concatenate([x, x[:6]])
+    r = gradmle.fit(x, family="student_t")
+    normal = gradmle.fit(x)
+    assert r.loglik >= normal.loglik - 1e-12
+    assert r.status == "boundary" and "local maximum, df=0.4352" in r.message
+    assert r.options["method"] == "auto" and "init" not in r.options
+
+
+def test_the_cap_of_sqrt_tol_standard_errors():
+    """A mean far larger than its spread: tol relative to |mu| would leave mu many of its
+    standard errors off and sigma wrong to second order; the run goes on or says it
+    cannot."""
+    x = -5838067.186390346 + 0.0021586191507549906 * np.random.default_rng(298169174).standard_normal(236)
+    ref = gradmle.fit(x, method="closed_form")
+    s = ref.params["sigma"]
+    r = gradmle.fit(x, method="gradient", step=0.0218 * s * s, init={"mu": ref.params["mu"] + 0.0034 * s,
+                                                                       "sigma": 0.975 * s}, tol=1e-12, max_iter=20000)
+    assert r.converged and r.error <= 1e-11 or r.outcome.code == "float_resolution"
+    r = gradmle.fit(x, method="newton", init={"mu": ref.params["mu"] + 0.1 * s, "sigma": 0.9 * s}, tol=1e-12)
+    assert r.converged and r.error <= 1e-12

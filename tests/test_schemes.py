@@ -33,7 +33,13 @@ def test_converges_to_closed_form_below_half_the_stability_bound(seed, log_loc, 
     s = ref["sigma"]
     init = {"mu": ref["mu"] + dmu * s, "sigma": (1.0 + dsig) * s}
     r = gradmle.fit(x, method=method, step=frac * s * s, init=init, tol=1e-12, max_iter=20_000)
-    assert r.status == "converged", r.message
+    if abs(ref["mu"]) / s > 1e5 and r.status == "stalled":
+        # A mean far larger than its spread: mu's last steps (gamma times its gradient)
+        # fall below the spacing of floats there before tol = 1e-12 is met, and the run
+        # says so instead of calling it converged.
+        assert r.outcome.code == "float_resolution", r.message
+    else:
+        assert r.status == "converged", r.message
     assert r.error <= 1e-10
     assert abs(r.params["mu"] - ref["mu"]) <= 1e-10 * max(s, abs(ref["mu"]))
     assert abs(r.params["sigma"] / s - 1.0) <= 1e-10

@@ -39,13 +39,20 @@ def grad_norm(grad, scales) -> float:
 
 def closeness(theta, nstep, prev, scales, tol, floor=None) -> tuple[float, float]:
     """The largest relative distance to the optimum (to first order) and the largest
-    relative last step, each over ``tol * max(|theta_i|, s_i) + ULPS eps |theta_i|``
-    (plus ``floor[i]``): the run has converged when both are <= 1. ``nstep`` is the
-    natural-gradient step F^-1 g."""
+    relative last step, each over ``min(tol * max(|theta_i|, s_i), sqrt(tol) s_i) +
+    ULPS eps |theta_i|`` (plus ``floor[i]``): the run has converged when both are <= 1.
+    ``nstep`` is the natural-gradient step F^-1 g.
+
+    The cap of sqrt(tol) standard errors matters for a parameter far larger than its
+    standard error (a mean of 1e7 known to 1e-3): tol relative to its size would leave
+    it many standard errors off, and the other parameters' optima depend on it to second
+    order (a Normal's sigma by (offset / sigma)^2 / 2)."""
     worst_g = worst_s = 0.0
+    root = math.sqrt(tol)
     for i, (t, n, p, s) in enumerate(zip(theta, nstep, prev, scales)):
         a = abs(t)
-        allowed = tol * (s if s > a else a) + ULPS * EPS * a + (floor[i] if floor else 0.0)
+        rel = tol * (s if s > a else a)
+        allowed = (rel if rel < root * s else root * s) + ULPS * EPS * a + (floor[i] if floor else 0.0)
         if allowed > 0.0:
             rg, rs = abs(n) / allowed, abs(t - p) / allowed
         else:

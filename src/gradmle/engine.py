@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import numbers
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from .checks import choice, positive_float, positive_int
@@ -265,12 +265,41 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None) -> FitRe
     info = {"method": ran.name, "elapsed": elapsed, "ngev": problem.ngev, "step": step}
     result = _result(fam, reduced, options, out, info, theta0)
     limit = fam.limit(result)
+    if not limit and result.converged and hasattr(fam, "start_from_limit") and options.init is None:
+        better = _beyond_a_local_maximum(fam, reduced, options, result, progress)
+        if better is not result:
+            return better  # (its own run has judged its limit)
     if limit:
         result.status = "boundary"
         result.outcome = Outcome("boundary", result.outcome.param, result.outcome.iteration)
         result.message = f"{limit} ({result.message})"
         result.limit_fit = limit_fit(fam, reduced)
     return result
+
+
+def _beyond_a_local_maximum(fam: Family, reduced: Reduced, options: Options, result: FitResult, progress):
+    """A likelihood with several maxima (the Student-t's on small samples): when the
+    family's limiting model (the Normal) is more likely than the maximum found from the
+    moment start, the run is repeated from that limit; the more likely of the two ends
+    is the result, and its message says what happened."""
+    lim = limit_fit(fam, reduced)
+    if not lim.loglik > result.loglik + 1e-12 * abs(result.loglik):
+        return result
+    start = dict(zip(fam.param_names, fam.start_from_limit(tuple(lim.params.values()))))
+    again = run(fam, reduced, replace(options, init={k: v for k, v in start.items() if k not in options.fixed}),
+                progress)
+    note = (f" (from the moment start the run converged to a local maximum, {_point(result.params)}, where the "
+            f"log-likelihood is {result.loglik * result.n:.6g}, below the {lim.family} limit's "
+            f"{lim.loglik * lim.n:.6g}; this run started from the {lim.family} fit)")
+    if again.loglik >= result.loglik:
+        again.message += note
+        again.options = result.options  # what the user asked for: the second start is the engine's
+        return again
+    return result
+
+
+def _point(params: dict) -> str:
+    return ", ".join(f"{k}={v:.4g}" for k, v in params.items())
 
 
 def _closed_form_run(problem: Problem, box) -> dict:

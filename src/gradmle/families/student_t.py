@@ -122,3 +122,10 @@ class StudentT(PassFamily):
 
     #: The model the fit tends to as df runs to infinity.
     limit_family = "normal"
+
+    @staticmethod
+    def start_from_limit(normal) -> tuple:
+        """A start near the Normal limit: its mu and sigma, and the largest df the moment
+        start uses."""
+        mu, sigma = normal
+        return (30.0, mu, sigma)
