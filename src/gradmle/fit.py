@@ -61,11 +61,14 @@ def fit(
         Iteration limit (for ``"coordinate"``, ``n_outer`` when given).
     tol : float
         The run has converged when, for every parameter, both the natural-gradient
-        step ``|g_i| s_i^2`` (the distance to the optimum, to first order) and the
-        last step ``|Delta theta_i|`` are below ``tol * max(|theta_i|, s_i)`` (plus
-        8 ulps of ``theta_i``), where ``s_i`` is the parameter's statistical scale
-        (sigma for mu, sigma/sqrt(2) for sigma): a relative, unit-free test that
-        matches the definition of ``FitResult.error``.
+        step ``(F^-1 g)_i`` (the distance to the optimum, to first order) and the last
+        step ``|Delta theta_i|`` are below ``tol * max(|theta_i|, s_i)``, but never
+        more than ``sqrt(tol) * s_i``, plus 8 ulps of ``theta_i``, where ``s_i`` is
+        the parameter's statistical scale (sigma for mu, sigma/sqrt(2) for sigma): a
+        relative, unit-free test that matches the definition of ``FitResult.error``.
+        Where correlated parameters are held by float64 to fewer digits than tol asks,
+        the rounding that correlation carries is allowed for, and the message says
+        "to the resolution of float64".
     n_inner, n_outer : int, optional
         Only for ``"coordinate"``: steps per parameter block (default 10) and the
         number of sweeps (default ``max_iter``).

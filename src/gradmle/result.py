@@ -62,7 +62,9 @@ class FitResult:
         ``"iteration"`` (the iteration each row belongs to). Row 0 is the start; for
         ``"coordinate"`` every single-parameter update is a row.
     reference : dict or None
-        Closed-form MLE where the family has one.
+        Closed-form MLE where the family has one; with parameters held fixed, the
+        restricted MLE (the maximizer over the free parameters), or None when that has
+        no closed form.
     error : float or None
         Largest relative distance of ``params`` to ``reference``: for each parameter
         ``|p - r| / max(|r|, scale)``, with ``scale`` its statistical scale at the
