@@ -138,7 +138,7 @@ def cmd_fit(a) -> int:
             r = engine.fit(x, opts, progress=bar)
     else:
         r = _fit_file(a, opts)
-    _say(json.dumps(r.to_dict(), indent=1) if a.json else r.summary())
+    _say(json.dumps(r.to_dict(), indent=1, allow_nan=False) if a.json else r.summary())
     if a.trace_out:
         with atomic_write(a.trace_out) as fh:
             cols = ["iteration", *r.params, "loglik", "grad_norm"]

@@ -7,6 +7,7 @@ run on the same data from the same start before it is offered.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ CAUSES = {
     "too_slow": "the method is on its way but max_iter is too small for its rate of convergence",
     "float_resolution": "the steps fell below the resolution of float64 before tol was met",
     "no_ascent": "the line search found no step that increases the likelihood",
+    "singular_information": "the information matrix at the iterate is singular or not finite (a parameter thrown towards 0 or infinity): no scoring step can be taken",
     "ran_away": "the iterate ran away from the data",
     "boundary": "the likelihood keeps increasing towards the edge of the parameter space: the maximum is a limiting model",
 }
@@ -88,6 +90,8 @@ class _View:
         self.gamma_w = result.info.get("step")
         self.gamma = self.opts.step if self.opts.step is not None else self.gamma_w
         self.n_inner = self.opts.n_inner or 1
+        #: The parameters held fixed, {index: value in working units}.
+        self.fixed = {i: self.units.to_work(i, val) for i, val in self.opts.held(self.fam).items()}
         if self.fam.name == "normal":  # the Normal's statistics in the data's units
             m = self.units.moments_to_data(self.stats)
             self.xbar, self.s2 = float(m.mean), float(m.var)
@@ -99,8 +103,12 @@ class _View:
 def diagnose(result) -> Diagnosis:
     v = _View(result)
     fixed_names = tuple(v.fam.param_names[i] for i in v.opts.held(v.fam))
-    stab = stability_of(v.fam, v.reduced, v.method, v.par, v.n_inner, v.start)
-    shown = in_data_units(stab, v.fam, v.reduced, fixed_names)
+    stab = stability_of(v.fam, v.reduced, v.method, v.par, v.n_inner, v.start, v.fixed)
+    try:
+        shown = in_data_units(stab, v.fam, v.reduced, fixed_names)
+    except ValueError:  # a bound beyond float64 in the data's units: say it in the working units
+        shown = dataclasses.replace(stab, formula=stab.formula + f" (in the working units: the data divided by "
+                                                                 f"{v.units.scale:g})")
     cause, text = _cause(v, stab, shown)
     if v.method == "sequential" and cause in ("step_above_bound", "scale_crossed_zero", "small_start_sigma"):
         text += (
@@ -128,7 +136,7 @@ def _start_overshoot(v: _View) -> tuple[bool, float, float]:
     region where the likelihood is convex in sigma when its first step lands beyond
     sqrt(3) sigma_hat. Returns (overshoot, mu factor, first sigma)."""
     gamma, mu0, sigma0 = v.gamma, v.mu0, v.sigma0
-    d0 = v.s2 + (v.xbar - mu0) ** 2
+    d0 = v.s2 + (v.xbar - mu0) * (v.xbar - mu0)  # (products: ** raises on overflow)
     factor = gamma / sigma0 / sigma0
     sigma1 = sigma0 + gamma * (d0 / sigma0 / sigma0 - 1.0) / sigma0
     return factor > 2.0 or sigma1 > math.sqrt(3.0 * v.s2), factor, sigma1
@@ -162,11 +170,13 @@ def _cause(v: _View, stab, shown):
         return "float_resolution", f"{msg}. The steps are gamma times a gradient that is already tiny."
     if code in ("no_ascent", "solver_stopped"):
         return "no_ascent", msg
+    if code == "singular":
+        return "singular_information", msg
     if code in ("crossed_zero", "underflow"):
         text = msg.rstrip(".")
         cond = _crossing_condition(v.method, v.par) if normal and result.outcome.param == "sigma" else None
         if cond and len(v.mu_trace) >= 2:
-            d = v.s2 + (v.xbar - v.mu_trace[-2]) ** 2
+            d = v.s2 + (v.xbar - v.mu_trace[-2]) * (v.xbar - v.mu_trace[-2])
             text += f". A single step can push it through zero only when {cond}; here D(mu) = {_g(d)} before the step"
         return "scale_crossed_zero", text + _setting(v, bound, fixed, normal) + "."
     if code in ("nonfinite", "overflow"):
@@ -180,7 +190,7 @@ def _cause(v: _View, stab, shown):
         if crawling:
             return "convex_crawl", _crawl(v)
         if status == "diverged" and thrown:
-            d0 = v.s2 + (v.xbar - v.mu0) ** 2
+            d0 = v.s2 + (v.xbar - v.mu0) * (v.xbar - v.mu0)
             text = (
                 f"sigma0 = {_g(v.sigma0)} is small for the distance of the data from mu0 = {_g(v.mu0)} "
                 f"(sqrt(D(mu0)) = {_g(math.sqrt(d0))}): the first step moves mu by gamma/sigma0^2 = {_g(factor)} "
@@ -195,6 +205,9 @@ def _cause(v: _View, stab, shown):
 
 def _above_bound(v: _View, stab, shown) -> str:
     h = stab.hessian
+    if h is None or not np.all(np.isfinite(h)):
+        return (f"gamma = {_g(v.gamma)} is above the stability bound {_g(shown.bound)} ({shown.formula}): near the "
+                "optimum the curvature gives no stable fixed step.")
     if v.method == "fisher":
         return (
             f"gamma = {_g(v.gamma)} is above the Fisher-scoring bound {_g(shown.bound)}: near the optimum each step "
@@ -274,7 +287,8 @@ def _remedies(v: _View, stab, shown) -> list:
                            dict(method=method, step=safe, parametrization=par, **coord)))
     candidates.append(("method='fisher' (Fisher scoring, step 1: scale-free)", dict(method="fisher")))
     if as_written and fam.name == "normal" and par != "log_sigma":
-        b = in_data_units(stability_of(fam, v.reduced, method, "log_sigma", v.n_inner), fam, v.reduced).bound
+        b = in_data_units(stability_of(fam, v.reduced, method, "log_sigma", v.n_inner, None, v.fixed), fam,
+                          v.reduced).bound
         if math.isfinite(b) and b > 0:
             candidates.append((f"parametrization='log_sigma' with step={0.5 * b:.4g} (half its bound)",
                                dict(method=method, step=0.5 * b, parametrization="log_sigma", **coord)))

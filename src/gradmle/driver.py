@@ -19,11 +19,13 @@ import math
 import sys
 import numpy as np
 
+from typing import Callable, NamedTuple
+
 from .optimizers.base import State, Stepper
 from .outcomes import OUTCOMES, Outcome
 from .problem import Problem
 
-__all__ = ["Monitor", "drive", "Outcome", "OUTCOMES"]
+__all__ = ["Monitor", "Frame", "drive", "Outcome", "OUTCOMES"]
 
 EPS = sys.float_info.epsilon
 #: A parameter is allowed this many ulps of its own size of rounding slack when
@@ -69,13 +71,24 @@ def closeness(theta, nstep, prev, scales, tol, floor=None) -> tuple[float, float
 RESOLUTION_RETRY = 1e4
 
 
+class Frame(NamedTuple):
+    """Where the run may go: one ``(center, limit)`` per parameter (a parameter farther
+    than ``limit`` from its center, and still moving away, has run away); the
+    parameter that must end within the data's range, if any, as ``(index, lo, hi)``
+    (no location MLE of a location family lies outside the data); and ``show(i, v)``,
+    parameter i's value in the data's units, for messages and outcomes."""
+
+    bounds: tuple
+    within: tuple | None = None
+    show: Callable = lambda i, v: v
+    #: How parameter i's distances are shown in the data's units.
+    size: Callable = lambda i, d: d
+
+
 class Monitor:
-    """Records every point an optimizer visits and decides when the run ends.
+    """Records every point an optimizer visits and decides when the run ends."""
 
-    ``frame``: one ``(center, limit)`` per parameter: a parameter farther than
-    ``reach * limit`` from its center, and still moving away, has run away."""
-
-    def __init__(self, problem: Problem, tol: float, frame, memoryless: bool = False, leash: int = 1,
+    def __init__(self, problem: Problem, tol: float, frame: Frame, memoryless: bool = False, leash: int = 1,
                  reach: float = 1.0):
         self.problem = problem
         self.tol = tol
@@ -83,8 +96,10 @@ class Monitor:
         self.leash = leash
         self.away = 0  # iterations in a row spent far out and moving further away
         fam = problem.family
-        self.centers = tuple(c for c, _ in frame)
-        self.limits = tuple(reach * lim for _, lim in frame)
+        self.frame = frame
+        self.show = frame.show
+        self.centers = tuple(c for c, _ in frame.bounds)
+        self.limits = tuple(reach * lim for _, lim in frame.bounds)
         # A point strictly inside this box needs no closer look (the fast path).
         self.box = [(max(c - lim, con.lower), min(c + lim, con.upper))
                     for c, lim, con in zip(self.centers, self.limits, fam.constraints)]
@@ -117,7 +132,7 @@ class Monitor:
                 f"the gradient of the log-likelihood is not finite at the start ({self._at(theta)})")
         cg, _ = closeness(theta, self.problem.natural_step(theta, g), theta, scales, self.tol)
         self.closeness = cg
-        self.g_ok = cg <= 1.0
+        self.g_ok = cg <= 1.0 and self._within(theta)
         if self.g_ok:
             return "converged", Outcome("converged_at_start", None, 0), (
                 f"converged at the start: the distance to the optimum is already below tol = {self.tol:g}"
@@ -166,32 +181,41 @@ class Monitor:
                 cg, cs = closeness(theta, nstep, prev_theta, scales, self.tol, floor)
                 resolution = cg <= 1.0
         self.closeness = cg
-        self.g_ok = cg <= 1.0
+        self.g_ok = cg <= 1.0 and self._within(theta)
         if self.g_ok and cs <= 1.0:
             at = (" to the resolution of float64 (rounding the parameters in their last place "
                   "moves the others by more than tol)" if resolution else "")
             return "converged", Outcome("converged", None, it), (
                 f"converged after {it} iterations{at}: the distance to the optimum and the last step are below "
                 f"tol = {self.tol:g} relative to each parameter's size (scaled gradient {gn:.2g})")
-        if state.stalled:
-            return "stalled", Outcome("no_ascent", None, it), (
-                f"stalled at iteration {it}: no step along the search direction increases the "
-                f"log-likelihood any more, but the scaled gradient is still {gn:.3g} (tol = {self.tol:g})")
+        if state.stalled == "singular":
+            return "stalled", Outcome("singular", None, it), (
+                f"stalled at iteration {it}: the information matrix is singular or not finite here ("
+                f"{self._at(theta)}: a parameter has been thrown towards 0 or infinity), so no scoring step can be "
+                f"taken; the scaled gradient is {gn:.3g} (tol = {self.tol:g})")
         # Updates that moved and came back exactly to the start are a cycle (a fixed step
         # above the stability bound), not steps below the resolution of float64.
-        if self.memoryless and state.u == prev.u and all(p[0] == prev.u for p in path):
+        if state.stalled == "float_resolution" or (
+                self.memoryless and state.u == prev.u and all(p[0] == prev.u for p in path)):
             return "stalled", Outcome("float_resolution", None, it), (
                 f"stalled at iteration {it}: the update no longer changes the iterate (the steps "
                 f"are below the resolution of float64 here); the scaled gradient is {gn:.3g} "
                 f"(tol = {self.tol:g}): a larger step or a larger tol is needed")
+        if state.stalled:
+            return "stalled", Outcome("no_ascent", None, it), (
+                f"stalled at iteration {it}: no step along the search direction increases the "
+                f"log-likelihood any more, but the scaled gradient is still {gn:.3g} (tol = {self.tol:g})")
         return None
 
-    @staticmethod
-    def _fmt(v) -> str:
-        return f"{v:.6g}"
+    def _within(self, theta) -> bool:
+        """Whether the location lies within the data's range (a gradient that vanishes
+        far from the data is a flat tail, not a maximum)."""
+        w = self.frame.within
+        return w is None or w[1] <= theta[w[0]] <= w[2]
 
     def _at(self, theta) -> str:
-        return ", ".join(f"{n}={v:.6g}" for n, v in zip(self.problem.family.param_names, theta))
+        return ", ".join(f"{n}={self.show(i, v):.6g}" for i, (n, v) in enumerate(zip(self.problem.family.param_names,
+                                                                                      theta)))
 
     def _trouble(self, theta, prev, u, value, where: str, it: int):
         """``(Outcome, message)`` when ``theta`` ends the run, else None. Reads only the
@@ -203,32 +227,38 @@ class Monitor:
             name, t = names[i], theta[i]
             label = tr.label.format(name)
             if tr.name == "square" and not x > 0.0:
+                x = self.frame.size(i, self.frame.size(i, x))
                 return (Outcome("crossed_zero", name, it, None, x),
                         f"{label} crossed zero {where}: it became {x:.6g}, but it must stay > 0")
             if tr.name == "log" and t == 0.0 and math.isfinite(x):
+                x += math.log(self.frame.size(i, 1.0))
                 return Outcome("underflow", name, it, None, 0.0), f"{name} underflowed to 0 {where} ({label} = {x:.6g})"
-        for name, v, p in zip(names, theta, prev):
+        show = self.show
+        for i, (name, v, p) in enumerate(zip(names, theta, prev)):
             if not math.isfinite(v):
+                p = show(i, p)
                 return Outcome("nonfinite", name, it, p, v), f"{name} became {v} {where} (it was {p:.6g})"
-        for name, v, p, c in zip(names, theta, prev, fam.constraints):
+        for i, (name, v, p, c) in enumerate(zip(names, theta, prev, fam.constraints)):
             if not c.check(v):
+                pd, vd = show(i, p), show(i, v)
                 if c.upper < math.inf:
-                    return (Outcome("crossed_zero", name, it, p, v),
-                            f"{name} left the interval ({c.lower:g}, {c.upper:g}) {where}: {p:.6g} -> {v:.6g}")
+                    return (Outcome("crossed_zero", name, it, pd, vd),
+                            f"{name} left the interval ({c.lower:g}, {c.upper:g}) {where}: {pd:.6g} -> {vd:.6g}")
                 if v == 0.0 and p > 0.0 and c.lower == 0.0 and abs(p) < 1e-300:
-                    return Outcome("underflow", name, it, p, v), f"{name} underflowed to 0 {where} (it was {p:.3g})"
-                return (Outcome("crossed_zero", name, it, p, v),
-                        f"{name} crossed zero {where}: {p:.6g} -> {v:.6g}, but {c.describe(name)}")
+                    return Outcome("underflow", name, it, pd, vd), f"{name} underflowed to 0 {where} (it was {pd:.3g})"
+                return (Outcome("crossed_zero", name, it, pd, vd),
+                        f"{name} crossed zero {where}: {pd:.6g} -> {vd:.6g}, but {c.describe(name)}")
         away = False
-        for name, v, p, c, lim in zip(names, theta, prev, self.centers, self.limits):
+        for i, (name, v, p, c, lim) in enumerate(zip(names, theta, prev, self.centers, self.limits)):
             if abs(v - c) > lim and abs(v - c) > abs(p - c):
                 away = True
                 self.away += 1
                 if self.away >= self.leash:
                     times = "" if self.leash == 1 else f" for {self.away} iterations in a row"
-                    return (Outcome("ran_away", name, it, p, v),
-                            f"{name} ran away {where}: {p:.6g} -> {v:.6g}, more than {lim:.4g} away from "
-                            f"{c:.6g} and still moving away{times}")
+                    pd, vd = show(i, p), show(i, v)
+                    return (Outcome("ran_away", name, it, pd, vd),
+                            f"{name} ran away {where}: {pd:.6g} -> {vd:.6g}, more than {self.frame.size(i, lim):.4g} "
+                            f"away from {show(i, c):.6g} and still moving away{times}")
                 break
         if not away:
             self.away = 0

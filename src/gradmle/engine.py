@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from .checks import choice, positive_float, positive_int
-from .driver import Monitor, drive
+from .driver import Frame, Monitor, drive
 from .families import FAMILIES, Family, get_family
 from .methods import Method, get_method, resolve
 from .optimizers import run_lbfgs
@@ -186,7 +186,17 @@ def fit(data, options: Options, progress=None, column=None) -> FitResult:
 
 # -- the run -----------------------------------------------------------------------------------
 
-def frame(fam: Family, reduced: Reduced, theta0) -> tuple:
+def frame(fam: Family, reduced: Reduced, theta0) -> Frame:
+    """Where a run may go (see driver.Frame), in working units, and how its values are
+    shown in the data's units."""
+    units = reduced.units
+    within = None
+    if fam.loc_index is not None and reduced.lo is not None:
+        within = (fam.loc_index, reduced.lo, reduced.hi)
+    return Frame(bounds(fam, reduced, theta0), within, units.to_data, lambda i, d: d * units.factor(i))
+
+
+def bounds(fam: Family, reduced: Reduced, theta0) -> tuple:
     """``(center, limit)`` per parameter for the run-away rule. One rule whatever the
     source: a location or scale parameter more than 100 times the data's range away
     from the data (locations: from the middle of the data; scales: from 0); families
@@ -219,6 +229,21 @@ def start(fam: Family, reduced: Reduced, options: Options) -> tuple[tuple, dict]
     return tuple(theta), fixed
 
 
+def coordinate_power(fam: Family, parametrization: str, held) -> int | None:
+    """How every free working coordinate scales with the data's units, when they all
+    scale alike (None otherwise): a coordinate theta of power p scales like k^p, theta^2
+    like k^2p, log(theta) and logit(theta) not at all (they shift). A step of gradient
+    type then scales like k^(2 p)."""
+    transforms = fam.parametrizations()[parametrization]
+    powers = set()
+    for i, t in enumerate(transforms):
+        if i in held:
+            continue
+        p = fam.scale_power[i] if fam.scale_power else 0
+        powers.add({"identity": p, "square": 2 * p}.get(t.name, 0))
+    return powers.pop() if len(powers) == 1 else None
+
+
 def _step(fam: Family, method: Method, options: Options, reduced: Reduced, parametrization: str):
     """The step in working units. A fixed-step scheme is the same run in those units
     only when every working coordinate scales alike; otherwise it cannot be run on
@@ -227,17 +252,15 @@ def _step(fam: Family, method: Method, options: Options, reduced: Reduced, param
     units = reduced.units
     if step is None or method.step_power is None or units.scale == 1.0:
         return step
-    transforms = fam.parametrizations()[parametrization]
-    held = options.held(fam)
-    powers = {fam.scale_power[i] if transforms[i] is IDENTITY else None
-              for i in range(len(fam.param_names)) if i not in held}
-    if len(powers) != 1 or None in powers:
+    power = coordinate_power(fam, parametrization, options.held(fam))
+    if power is None:
         raise ValueError(
-            f"method={method.name!r} in parametrization={parametrization!r} is not scale-free, and data of "
-            f"magnitude {units.scale:.3g} must be fitted in rescaled units: use method='auto', 'newton', 'fisher' "
-            "or 'lbfgs', or divide the data by a power of ten yourself"
+            f"method={method.name!r} in parametrization={parametrization!r} is not scale-free (its coordinates "
+            f"scale differently with the data's units), and data of magnitude {units.scale:.3g} must be fitted in "
+            "rescaled units: use method='auto', 'newton', 'fisher' or 'lbfgs', or divide the data by a constant "
+            "yourself"
         )
-    return units.step_to_work(step, method.step_power * powers.pop())
+    return units.step_to_work(step, method.step_power * power)
 
 
 def run(fam: Family, reduced: Reduced, options: Options, progress=None) -> FitResult:
@@ -264,7 +287,8 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None) -> FitRe
         out["message"] = f"auto ran {ran.name}: {out['message']}"
     info = {"method": ran.name, "elapsed": elapsed, "ngev": problem.ngev, "step": step}
     result = _result(fam, reduced, options, out, info, theta0)
-    limit = fam.limit(result)
+    # With a parameter of the boundary held fixed, the boundary cannot be reached.
+    limit = None if any(p in options.fixed for p in fam.limit_params) else fam.limit(result)
     if not limit and result.converged and hasattr(fam, "start_from_limit") and options.init is None:
         better = _beyond_a_local_maximum(fam, reduced, options, result, progress)
         if better is not result:
@@ -273,7 +297,7 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None) -> FitRe
         result.status = "boundary"
         result.outcome = Outcome("boundary", result.outcome.param, result.outcome.iteration)
         result.message = f"{limit} ({result.message})"
-        result.limit_fit = limit_fit(fam, reduced)
+        result.limit_fit = limit_fit(fam, reduced, options)
     return result
 
 
@@ -282,7 +306,7 @@ def _beyond_a_local_maximum(fam: Family, reduced: Reduced, options: Options, res
     family's limiting model (the Normal) is more likely than the maximum found from the
     moment start, the run is repeated from that limit; the more likely of the two ends
     is the result, and its message says what happened."""
-    lim = limit_fit(fam, reduced)
+    lim = limit_fit(fam, reduced, options)
     if not lim.loglik > result.loglik + 1e-12 * abs(result.loglik):
         return result
     start = dict(zip(fam.param_names, fam.start_from_limit(tuple(lim.params.values()))))
@@ -406,27 +430,32 @@ def refit(result: FitResult, **changes) -> FitResult:
     return run(ctx.family, ctx.reduced, opts)
 
 
-def optimum(fam: Family, reduced: Reduced) -> tuple:
-    """The MLE in working units: the closed form, or a tight run of auto."""
-    theta = fam.closed_form(reduced.stats)
+def optimum(fam: Family, reduced: Reduced, fixed: dict | None = None) -> tuple:
+    """The MLE in working units (with ``fixed``, {index: working value}, the restricted
+    one): the closed form, or a tight run of auto."""
+    theta = fam.closed_form(reduced.stats, fixed or None)
     if theta is None:
-        r = run(fam, reduced, check_options(fam, "auto", tol=1e-12))
+        units = reduced.units
+        held = {fam.param_names[i]: units.to_data(i, v) for i, v in (fixed or {}).items()}
+        r = run(fam, reduced, check_options(fam, "auto", tol=1e-12, fixed=held or None))
         theta = r.context.theta
     return tuple(theta)
 
 
-def limit_fit(fam: Family, reduced: Reduced) -> FitResult:
-    """The fit of the family that ``fam`` tends to at its boundary, to the same data:
-    from ``fam``'s statistics where it can give them, else by reading the data again."""
+def limit_fit(fam: Family, reduced: Reduced, options: Options | None = None) -> FitResult:
+    """The fit of the family that ``fam`` tends to at its boundary, to the same data,
+    with the parameters held fixed in ``options`` held in it too: from ``fam``'s
+    statistics where it can give them, else by reading the data again."""
     target = get_family(fam.limit_family)
-    opts = check_options(target.name, "closed_form" if target.closed_form is not Family.closed_form else "auto",
-                         parametrization="natural" if "natural" in target.parametrizations() else None)
+    fixed = {fam.limit_names[k]: v for k, v in (options.fixed if options else {}).items() if k in fam.limit_names}
+    natural = "natural" if "natural" in target.parametrizations() else None
     convert = getattr(fam, "limit_stats", None)
-    if convert is not None:
-        stats = convert(reduced.stats)
-        limit = replace_stats(reduced, stats)
-        return run(target, limit, opts)
-    return run(target, reduce_record(target, reduced.record), opts)
+    limit = replace_stats(reduced, convert(reduced.stats)) if convert is not None else \
+        reduce_record(target, reduced.record)
+    try:
+        return run(target, limit, check_options(target.name, "closed_form", parametrization=natural, fixed=fixed))
+    except ValueError:  # no closed form (with those parameters held): iterate
+        return run(target, limit, check_options(target.name, "auto", fixed=fixed))
 
 
 def replace_stats(reduced: Reduced, stats) -> Reduced:

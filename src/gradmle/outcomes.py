@@ -20,6 +20,7 @@ OUTCOMES = {
     "overflow": "the log-likelihood or its gradient overflowed",
     "ran_away": "a parameter ran away from the data",
     "no_ascent": "the line search found no step that increases the likelihood",
+    "singular": "the information matrix is singular or not finite: no scoring step can be taken",
     "float_resolution": "the update no longer changes the iterate in float64",
     "solver_stopped": "the external solver stopped itself before the convergence test held",
     "boundary": "the likelihood keeps increasing towards the edge of the parameter space",

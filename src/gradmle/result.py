@@ -217,7 +217,7 @@ class FitResult:
             "loglik": _num(self.loglik),
             "reference": None if self.reference is None else {k: _num(v) for k, v in self.reference.items()},
             "error": _num(self.error),
-            "outcome": None if self.outcome is None else self.outcome._asdict(),
+            "outcome": None if self.outcome is None else _plain(self.outcome._asdict()),
             "options": _plain(dict(self.options, family=self.family)),
             "info": _plain({k: v for k, v in self.info.items() if k not in ("reference_scales",)}),
             "diagnosis": None if d is None else {
@@ -296,8 +296,11 @@ def _num(v):
 
 
 def _plain(v):
+    """Plain JSON values: dicts and lists of them, non-finite numbers as None."""
     if isinstance(v, dict):
         return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
     if isinstance(v, float):
         return _num(v)
     return v

@@ -130,14 +130,17 @@ def bound_for(method: str, hess: np.ndarray, info: np.ndarray | None = None, n_i
     return lo
 
 
-def stability_of(fam, reduced, method: str, parametrization: str, n_inner: int = 1, start=None) -> Stability:
-    """:func:`stability` on data already reduced (in working units; ``start`` too):
-    what the diagnosis uses. The bound is in working units (see ``in_data_units``)."""
+def stability_of(fam, reduced, method: str, parametrization: str, n_inner: int = 1, start=None,
+                 fixed=None) -> Stability:
+    """:func:`stability` on data already reduced (in working units; ``start`` and
+    ``fixed``, {index: value}, too): what the diagnosis uses. The bound is in working
+    units (see ``in_data_units``); with parameters held fixed it is the bound of the
+    free ones at the restricted optimum."""
     stats = reduced.stats
-    problem = Problem(fam, stats, fam.parametrizations()[parametrization])
+    problem = Problem(fam, stats, fam.parametrizations()[parametrization], fixed)
     if not get_method(method).has_bound:
         return Stability(math.inf, f"no fixed step: {method} chooses its step lengths itself", method, parametrization)
-    u_hat = problem.working(engine.optimum(fam, reduced))
+    u_hat = problem.working(engine.optimum(fam, reduced, fixed))
     hess = problem.hessian(u_hat)
     info = problem.fisher(u_hat) if method == "fisher" else None
     bound = bound_for(method, hess, info, n_inner)
@@ -154,7 +157,7 @@ def stability_of(fam, reduced, method: str, parametrization: str, n_inner: int =
             formula = f"gamma < 2 / max|eig H| = {bound:.4g}, H at the optimum in ({labels}) has diagonal ({diag})"
         elif abs(np.tril(hess, -1)).max() <= 1e-12 * abs(hess).max():
             formula += "; H is diagonal there, so the bound equals the simultaneous gradient's"
-        sym = _NORMAL_SYMBOLS.get(("gradient", parametrization)) if fam.name == "normal" else None
+        sym = _NORMAL_SYMBOLS.get(("gradient", parametrization)) if fam.name == "normal" and not fixed else None
         if sym:
             formula += f" (= {sym})"
     start_bound = None
@@ -175,22 +178,31 @@ def in_data_units(st: Stability, fam, reduced, fixed=()) -> Stability:
     power = get_method(st.method).step_power
     if units.scale == 1.0 or power is None or not math.isfinite(st.bound):
         return st
-    transforms = fam.parametrizations()[st.parametrization]
-    powers = {fam.scale_power[i] for i, t in enumerate(transforms) if t.name == "identity"
-              and fam.param_names[i] not in fixed}
-    if len(powers) != 1:
+    coord = engine.coordinate_power(fam, st.parametrization, {fam.param_names.index(k) for k in fixed})
+    if coord is None:
         return st
-    k = units.exponent * power * powers.pop()
+    k = units.exponent * power * coord
 
     def conv(b):
-        return None if b is None else math.ldexp(b, k)
+        if b is None or b == 0.0:
+            return b
+        try:
+            out = math.ldexp(b, k)
+        except OverflowError:
+            out = math.inf
+        if out == 0.0 or math.isinf(out):
+            raise ValueError(
+                f"the stability bound of {st.method} on these data is {b:.4g} in units of 2^{k} (the data's "
+                f"magnitude squared), beyond float64 in the data's own units: a fixed step of this kind cannot be "
+                "written down for such data; use method='fisher', whose bound is a pure number (2 near the optimum)")
+        return out
 
     return dataclasses.replace(st, bound=conv(st.bound), start_bound=conv(st.start_bound),
                                formula=st.formula + f" (in the data's units: the data were fitted in units of "
                                                     f"{units.scale:g})")
 
 
-def stability(data, family="normal", method="gradient", parametrization=None, n_inner=1, init=None,
+def stability(data, family="normal", method="gradient", parametrization=None, n_inner=1, init=None, fixed=None,
               nonfinite="raise") -> Stability:
     """The largest stable fixed step of ``method`` on ``data``.
 
@@ -207,6 +219,8 @@ def stability(data, family="normal", method="gradient", parametrization=None, n_
         Inner steps per block for ``"coordinate"``.
     init : dict, optional
         A start; the local bound there is reported as ``start_bound``.
+    fixed : dict, optional
+        Parameters held fixed: the bound is that of the free ones at the restricted MLE.
 
     Examples
     --------
@@ -220,8 +234,8 @@ def stability(data, family="normal", method="gradient", parametrization=None, n_
     method = get_method(method).name
     n_in = n_inner if method == "coordinate" else None
     opts = engine.check_options(fam, method if method != "auto" else "newton", None, init, 1, 1e-10,
-                                n_in, None, parametrization, None, nonfinite)
+                                n_in, None, parametrization, fixed, nonfinite)
     reduced = engine.reduce(fam, data, opts)
-    start = engine.start(fam, reduced, opts)[0] if init is not None else None
-    st = stability_of(fam, reduced, method, opts.parametrization, n_inner, start)
-    return in_data_units(st, fam, reduced)
+    theta0, held = engine.start(fam, reduced, opts)
+    st = stability_of(fam, reduced, method, opts.parametrization, n_inner, theta0 if init is not None else None, held)
+    return in_data_units(st, fam, reduced, tuple(fam.param_names[i] for i in held))

@@ -288,8 +288,12 @@ class Family:
         maximum is not attained inside it), else None. See Student-t."""
         return None
 
-    #: The family the fit tends to at that boundary (asked of the engine by name).
+    #: The family the fit tends to at that boundary (asked of the engine by name), the
+    #: parameters whose run to the edge is that boundary (with any of them held fixed
+    #: there is no such limit), and the names the others have in the limiting family.
     limit_family: str | None = None
+    limit_params: tuple = ()
+    limit_names: dict = {}
 
     # -- helpers ----------------------------------------------------------------------
     def in_domain(self, theta: Sequence[float]) -> bool:

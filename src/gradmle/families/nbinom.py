@@ -238,6 +238,7 @@ class NegativeBinomial(Family):
 
     #: The model the fit tends to when the counts are not over-dispersed.
     limit_family = "poisson"
+    limit_params = ("n", "p")
 
     def limit_stats(self, stats: Counts):
         """The Poisson's statistics of the same counts (no pass over the data)."""

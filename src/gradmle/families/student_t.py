@@ -122,6 +122,8 @@ class StudentT(PassFamily):
 
     #: The model the fit tends to as df runs to infinity.
     limit_family = "normal"
+    limit_params = ("df",)
+    limit_names = {"loc": "mu", "scale": "sigma"}
 
     @staticmethod
     def start_from_limit(normal) -> tuple:

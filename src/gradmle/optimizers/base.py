@@ -29,8 +29,10 @@ class State(NamedTuple):
     path: tuple = ()
     #: Whatever else the stepper carries from one step to the next.
     extra: Any = None
-    #: Set by a stepper that could find no step improving the objective.
-    stalled: bool = False
+    #: Set by a stepper that can take no further step: True (or "no_ascent") when no
+    #: step improves the objective, "singular" when the information it needs is
+    #: singular or not finite there.
+    stalled: bool | str = False
 
 
 class Stepper(NamedTuple):

@@ -55,9 +55,12 @@ def _fisher_direction(problem, state: State, idx=None):
 
 def fisher(step: float = 1.0) -> Stepper:
     def update(state: State, problem) -> State:
-        d = _fisher_direction(problem, state, _movable(problem, state))
-        if d is None:  # information not positive definite (or nothing can move): no step
-            return state._replace(path=(), stalled=True)
+        idx = _movable(problem, state)
+        if not idx:  # every coordinate is at the resolution of float64
+            return state._replace(path=(), stalled="float_resolution")
+        d = _fisher_direction(problem, state, idx)
+        if d is None:  # information not positive definite: no scoring step
+            return state._replace(path=(), stalled="singular")
         u = tuple(x + step * di for x, di in zip(state.u, d))
         value, grad = problem.f(u)
         return State(u, value, grad)
@@ -70,7 +73,7 @@ def newton(step: float = 1.0) -> Stepper:
         scales = problem.working_scales(state.u)
         idx = _movable(problem, state, scales)
         if not idx:  # every coordinate is at the resolution of float64: nothing to do
-            return state._replace(path=(), stalled=True)
+            return state._replace(path=(), stalled="float_resolution")
         d = _solve_on(-problem.hessian(state.u), state.grad, idx)
         kind = "newton"
         caps = tuple(MAX_MOVE * s for s in scales)
