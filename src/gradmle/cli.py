@@ -215,7 +215,7 @@ def cmd_sweep(a) -> int:
     if not get_method(a.method).has_bound:
         raise UsageError(f"--method {a.method}: a stability map is for the fixed-step methods "
                          "(gradient, sequential, coordinate, fisher)")
-    if a.n_inner is not None and a.method != "coordinate":
+    if a.n_inner is not None and not get_method(a.method).sweeps:
         raise UsageError(f"--n-inner applies only to --method coordinate, not {a.method}")
     data = a.file
     if a.file == "-":

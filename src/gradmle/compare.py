@@ -63,7 +63,7 @@ def compare(data, methods=DEFAULT_METHODS, family="normal", init=None, step=None
         methods = [methods]
     checked = []
     for m in methods:
-        coord = get_method(m).name == "coordinate"
+        coord = get_method(m).sweeps
         checked.append((m, engine.check_options(fam, m, step if get_method(m).takes_step else None, init,
                                                 max_iter, tol, n_inner if coord else None, n_outer if coord else None,
                                                 parametrization, fixed, nonfinite)))

@@ -9,7 +9,7 @@ driver and L-BFGS-B's bounds all ask these objects; nothing interprets a string.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -69,6 +69,11 @@ class Support(NamedTuple):
     name: str
     #: What is allowed, as a sentence fragment ("values must be > 0").
     rule: str
+    #: ``outside(x) -> mask`` of the values not allowed (NaN never reaches it).
+    outside: Callable = lambda x: np.zeros(x.shape, bool)
+    #: ``settled(lo, hi) -> bool``: True when the smallest and largest value already
+    #: show that every value is allowed (so no value-by-value check is needed).
+    settled: Callable = lambda lo, hi: True
     #: Whether every value is > 0 (the data's logarithms exist).
     positive: bool = False
 
@@ -79,26 +84,11 @@ class Support(NamedTuple):
         return hash(self.name)
 
     def bad(self, x: np.ndarray) -> np.ndarray | None:
-        """A mask of the values outside the support, or None when there are none.
-        Continuous supports are settled by the smallest and largest value first."""
-        if self.name == "real" or not x.size:
-            return None
-        lo, hi = x.min(), x.max()
-        if self.name == "positive" and lo > 0:
-            return None
-        if self.name == "unit_interval" and lo > 0 and hi < 1:
-            return None
-        if self.name == "nonnegative" and lo >= 0:
+        """A mask of the values outside the support, or None when there are none."""
+        if not x.size or self.settled(x.min(), x.max()):
             return None
         with np.errstate(invalid="ignore"):
-            if self.name == "positive":
-                mask = x <= 0
-            elif self.name == "nonnegative":
-                mask = x < 0
-            elif self.name == "unit_interval":
-                mask = (x <= 0) | (x >= 1)
-            else:  # counts
-                mask = (x < 0) | (x != np.floor(x))
+            mask = self.outside(x)
         return mask if mask.any() else None
 
     def contains(self, v: float) -> bool:
@@ -107,10 +97,12 @@ class Support(NamedTuple):
 
 SUPPORTS = {s.name: s for s in (
     Support("real", ""),
-    Support("positive", "values must be > 0", positive=True),
-    Support("nonnegative", "values must be >= 0"),
-    Support("unit_interval", "values must be strictly between 0 and 1", positive=True),
-    Support("counts", "values must be whole numbers >= 0"),
+    Support("positive", "values must be > 0", lambda x: x <= 0, lambda lo, hi: lo > 0, positive=True),
+    Support("nonnegative", "values must be >= 0", lambda x: x < 0, lambda lo, hi: lo >= 0),
+    Support("unit_interval", "values must be strictly between 0 and 1", lambda x: (x <= 0) | (x >= 1),
+            lambda lo, hi: lo > 0 and hi < 1, positive=True),
+    Support("counts", "values must be whole numbers >= 0", lambda x: (x < 0) | (x != np.floor(x)),
+            lambda lo, hi: False),
 )}
 
 

@@ -110,17 +110,17 @@ def diagnose(result) -> Diagnosis:
         shown = dataclasses.replace(stab, formula=stab.formula + f" (in the working units: the data divided by "
                                                                  f"{v.units.scale:g})")
     cause, text = _cause(v, stab, shown)
-    if v.method == "sequential" and cause in ("step_above_bound", "scale_crossed_zero", "small_start_sigma"):
+    if get_method(v.method).in_turn and cause in ("step_above_bound", "scale_crossed_zero", "small_start_sigma"):
         text += (
-            " The order of the updates is not the cause: the sequential update has the same "
-            "stability bound as the simultaneous one (the cross term of the Hessian vanishes at the optimum)."
+            " The order of the updates is not the cause: updating the parameters in turn has the same "
+            "stability bound as updating them together (the cross term of the Hessian vanishes at the optimum)."
         )
     return Diagnosis(cause, text, shown.bound, _remedies(v, stab, shown))
 
 
 def _crossing_condition(method: str, par: str) -> str | None:
     """When a single step can push the scale through zero (from the update formulas)."""
-    if method == "fisher" and par == "sigma":
+    if get_method(method).uses_information and par == "sigma":
         return "gamma > 2 (sigma' = sigma + gamma (D - sigma^2) / (2 sigma))"
     if get_method(method).as_written:
         if par == "sigma":
@@ -183,7 +183,7 @@ def _cause(v: _View, stab, shown):
         return "nonfinite", msg.rstrip(".") + _setting(v, bound, fixed, normal) + "."
     if fixed and v.gamma is not None and v.gamma > bound:
         return "step_above_bound", _above_bound(v, stab, shown)
-    if normal and fixed and v.method != "fisher" and status in ("diverged", "max_iter") and v.sigma0 > 0:
+    if normal and get_method(v.method).as_written and status in ("diverged", "max_iter") and v.sigma0 > 0:
         thrown, factor, sigma1 = _start_overshoot(v)
         s_hat = math.sqrt(v.s2)
         crawling = status == "max_iter" and result.params["sigma"] > math.sqrt(3.0) * s_hat
@@ -208,7 +208,7 @@ def _above_bound(v: _View, stab, shown) -> str:
     if h is None or not np.all(np.isfinite(h)):
         return (f"gamma = {_g(v.gamma)} is above the stability bound {_g(shown.bound)} ({shown.formula}): near the "
                 "optimum the curvature gives no stable fixed step.")
-    if v.method == "fisher":
+    if get_method(v.method).uses_information:
         return (
             f"gamma = {_g(v.gamma)} is above the Fisher-scoring bound {_g(shown.bound)}: near the optimum each step "
             f"multiplies the error by 1 - gamma = {_g(1 - v.gamma)} or worse."
@@ -250,7 +250,7 @@ def _too_slow(v: _View, stab, shown) -> str:
     gn = result.trace["grad_norm"][-1]
     tol = v.opts.tol
     if get_method(v.method).has_bound and stab.hessian is not None and v.gamma is not None:
-        if v.method == "fisher":  # F^-1 H = -I at the optimum of a well-specified model
+        if get_method(v.method).uses_information:  # F^-1 H = -I at the optimum of a well-specified model
             rate = abs(1.0 - v.gamma)
         else:
             m = iteration_matrix(v.method, v.gamma_w, stab.hessian, None, v.n_inner)
@@ -279,7 +279,7 @@ def _remedies(v: _View, stab, shown) -> list:
     method, par, fam = v.method, v.par, v.fam
     budget = max(v.opts.max_iter, 1000)
     as_written = get_method(method).as_written
-    coord = {"n_inner": v.n_inner} if method == "coordinate" else {}
+    coord = {"n_inner": v.n_inner} if get_method(method).sweeps else {}
     candidates = []
     if as_written and math.isfinite(shown.bound) and shown.bound > 0:
         safe = 0.5 * shown.bound
@@ -309,7 +309,7 @@ def _remedies(v: _View, stab, shown) -> list:
         if key in seen:
             continue
         seen.add(key)
-        if kw["method"] == "coordinate":
+        if m.sweeps:
             kw["n_outer"] = budget
         else:
             kw["max_iter"] = budget

@@ -124,7 +124,7 @@ def check_options(family="normal", method="auto", step=None, init=None, max_iter
         step = positive_float("step", step)
     max_iter = positive_int("max_iter", max_iter)
     tol = positive_float("tol", tol)
-    if ran.name != "coordinate":
+    if not ran.sweeps:
         for name, value in (("n_inner", n_inner), ("n_outer", n_outer)):
             if value is not None:
                 raise ValueError(f"{name}={value!r} applies only to method='coordinate', not method={m.name!r}")

@@ -84,7 +84,7 @@ def fit(
         (default 0), as scipy's ``floc``.
     nonfinite : {"raise", "drop"}
         NaN and infinite values are refused (``"raise"``, the default) or dropped
-        (``"drop"``: the message and ``result.options["dropped"]`` say how many).
+        (``"drop"``: the message and ``result.info["dropped"]`` say how many).
 
     Returns
     -------

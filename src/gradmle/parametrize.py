@@ -1,7 +1,7 @@
 """Bijections between a parameter's natural scale and the scale an optimizer works on.
 
-A constraint maps to the transform that removes it (as numpyro's registry does);
-families never hand-code exp/log tricks. Each transform is elementwise, so its
+Each constraint (gradmle.constraints) names the transform that removes it, as
+numpyro's registry does; families never hand-code exp/log tricks. Each transform is elementwise, so its
 Jacobian is diagonal: working gradients are ``g_theta * dtheta/du``.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Callable, NamedTuple
 
-__all__ = ["Transform", "IDENTITY", "LOG", "SQUARE", "LOGIT", "TRANSFORMS", "for_constraint"]
+__all__ = ["Transform", "IDENTITY", "LOG", "SQUARE", "LOGIT", "TRANSFORMS"]
 
 _LOG_MAX = math.log(1.7976931348623157e308)
 
@@ -57,8 +57,3 @@ SQUARE = Transform("square", "{}^2", lambda t: t * t, _sqrt, lambda t: 0.5 / t, 
 LOGIT = Transform("logit", "logit({})", _logit, _expit, lambda t: t * (1.0 - t), lambda t: t * (1.0 - t) * (1.0 - 2.0 * t))
 
 TRANSFORMS = {t.name: t for t in (IDENTITY, LOG, SQUARE, LOGIT)}
-
-
-def for_constraint(constraint: str) -> Transform:
-    """The transform that makes a parameter with this constraint unconstrained."""
-    return {"real": IDENTITY, "positive": LOG, "unit_interval": LOGIT}[constraint]

@@ -225,7 +225,7 @@ def fit_figure(result, path) -> None:
     two = len(names) == 2
     fig, axes = plt.subplots(1, 2 if two else len(names) + 1, figsize=(11 if two else 4 * (len(names) + 1), 4.2))
     axes = np.atleast_1d(axes)
-    if two and result.family == "normal":
+    if two and result.family == "normal" and result.context.units.identity:
         trajectories(axes[0], normal_stats(result), [result], title=f"{result.method}: {result.status}")
         ax = axes[1]
     elif two:

@@ -73,24 +73,12 @@ class Stability:
 
 
 def iteration_matrix(method: str, gamma: float, hess: np.ndarray, info: np.ndarray | None = None, n_inner: int = 1) -> np.ndarray:
-    """The linear map of the error of one iteration near the optimum."""
-    p = hess.shape[0]
-    eye = np.eye(p)
-    if method == "gradient":
-        return eye + gamma * hess
-    if method == "fisher":
-        return eye + gamma * np.linalg.solve(info, hess)
-    if method == "sequential":
-        lower = np.tril(hess, -1)
-        return np.linalg.solve(eye - gamma * lower, eye + gamma * (hess - lower))
-    if method == "coordinate":
-        m = eye
-        for i in range(p):
-            block = eye.copy()
-            block[i, :] += gamma * hess[i, :]
-            m = np.linalg.matrix_power(block, n_inner) @ m
-        return m
-    raise ValueError(f"no fixed-step stability bound for method {method!r}; fixed-step methods: {', '.join(FIXED)}")
+    """The linear map of the error of one iteration near the optimum (the method
+    table's ``error_map``)."""
+    m = get_method(method)
+    if m.error_map is None:
+        raise ValueError(f"no fixed-step stability bound for method {method!r}; fixed-step methods: {', '.join(FIXED)}")
+    return m.error_map(gamma, hess, info, n_inner)
 
 
 def _radius(m: np.ndarray) -> float:
@@ -106,10 +94,9 @@ def bound_for(method: str, hess: np.ndarray, info: np.ndarray | None = None, n_i
     eig = np.linalg.eigvalsh(hess)
     if eig.max() >= 0.0:
         return 0.0
-    if method == "gradient":
-        return 2.0 / float(-eig.min())
-    if method == "fisher":
-        return 2.0 / float(np.max(np.abs(np.linalg.eigvals(np.linalg.solve(info, hess)))))
+    m = get_method(method)
+    if m.rate is not None:  # M = I + gamma A: stable while gamma < 2 / max|eig A|
+        return 2.0 / float(np.max(np.abs(np.linalg.eigvals(m.rate(hess, info)))))
     # Bracket the first unstable gamma from the gradient bound, then bisect on rho.
     stable = lambda g: _radius(iteration_matrix(method, g, hess, info, n_inner)) < 1.0
     lo = 2.0 / float(-eig.min())
@@ -142,10 +129,11 @@ def stability_of(fam, reduced, method: str, parametrization: str, n_inner: int =
         return Stability(math.inf, f"no fixed step: {method} chooses its step lengths itself", method, parametrization)
     u_hat = problem.working(engine.optimum(fam, reduced, fixed))
     hess = problem.hessian(u_hat)
-    info = problem.fisher(u_hat) if method == "fisher" else None
+    row = get_method(method)
+    info = problem.fisher(u_hat) if row.uses_information else None
     bound = bound_for(method, hess, info, n_inner)
     labels = ", ".join(problem.labels())
-    if method == "fisher":
+    if row.uses_information:
         formula = (
             f"gamma < 2 / max|eig(F^-1 H)| = {bound:.4g} with F the Fisher information and H the Hessian "
             f"in ({labels}) at the optimum (2 when H = -F there: scale-free)"
@@ -153,7 +141,7 @@ def stability_of(fam, reduced, method: str, parametrization: str, n_inner: int =
     else:
         diag = ", ".join(f"{v:.4g}" for v in np.diag(hess))
         formula = f"the largest gamma with spectral radius < 1 of the error map, H at the optimum in ({labels}) has diagonal ({diag})"
-        if method == "gradient":
+        if row.rate is not None:
             formula = f"gamma < 2 / max|eig H| = {bound:.4g}, H at the optimum in ({labels}) has diagonal ({diag})"
         elif abs(np.tril(hess, -1)).max() <= 1e-12 * abs(hess).max():
             formula += "; H is diagonal there, so the bound equals the simultaneous gradient's"
@@ -164,7 +152,7 @@ def stability_of(fam, reduced, method: str, parametrization: str, n_inner: int =
     if start is not None:
         u0 = problem.working(start)
         h0 = problem.hessian(u0)
-        info0 = problem.fisher(u0) if method == "fisher" else None
+        info0 = problem.fisher(u0) if row.uses_information else None
         b0 = bound_for(method, h0, info0, n_inner)
         start_bound = b0 if b0 > 0 else None
     return Stability(bound, formula, method, parametrization, start_bound, hess)
@@ -232,7 +220,7 @@ def stability(data, family="normal", method="gradient", parametrization=None, n_
     """
     fam = get_family(family)
     method = get_method(method).name
-    n_in = n_inner if method == "coordinate" else None
+    n_in = n_inner if get_method(method).sweeps else None
     opts = engine.check_options(fam, method if method != "auto" else "newton", None, init, 1, 1e-10,
                                 n_in, None, parametrization, fixed, nonfinite)
     reduced = engine.reduce(fam, data, opts)

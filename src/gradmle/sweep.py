@@ -96,7 +96,7 @@ def sweep(data, method="gradient", parametrization=None, steps=None, sigma0s=Non
     if not m.has_bound:
         raise ValueError(f"unknown method {method!r} for a stability map; valid: "
                          "gradient, sequential, coordinate, fisher (the fixed-step methods)")
-    coord = m.name == "coordinate"
+    coord = m.sweeps
     opts = engine.check_options(fam.name, m.name, None, None, max_iter, tol, n_inner if coord else None, None,
                                 parametrization, None, nonfinite)
     reduced = engine.reduce(fam, data, opts)

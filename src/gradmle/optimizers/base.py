@@ -3,7 +3,7 @@
 ``init(u, problem) -> State`` and ``step(state, problem) -> State``, where
 ``problem.f(u)`` returns ``(value, grad)`` of the objective to *maximize* in working
 coordinates (``problem.hessian`` and ``problem.fisher`` give curvature). A stepper never
-loops, tests convergence or builds results: the driver in :mod:`gradmle.fit` does.
+loops, tests convergence or builds results: the driver (:mod:`gradmle.driver`) does.
 """
 
 from __future__ import annotations
