@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import gradmle
 from gradmle import engine
@@ -161,6 +162,54 @@ def test_block_boundaries_do_not_matter(tmp_path):
     for block in (7, 1000, 1 << 20):
         with pytest.raises(ValueError, match=f"line {k + 1}: a quote opens a field"):
             TextSource(path, "value", block_size=block).to_array()
+
+
+PIECES = ['"', "#", ",", ";", "\t", " ", "\n", "\r\n", "abc", "1,5", '""', "nan", "\n\n", '"x"', "5'11\"", "# c\n",
+          '"1.5"', "\n  \n", "\ufeff", "e5", "-", "\n\r\n", "\xa0", "\x0b", "\x0c"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 3), st.sampled_from([",", "\t", ";", " "]), st.booleans(),
+       st.lists(st.lists(st.floats(-5, 5).map(lambda v: round(v, 3)), min_size=3, max_size=3), min_size=1, max_size=25),
+       st.lists(st.tuples(st.floats(0, 1), st.sampled_from(PIECES)), max_size=3), st.sampled_from([None, "0", "1"]))
+def test_blocks_and_lines_agree_on_any_text(tmp_path_factory, ncol, delim, header, rows, insert, column):
+    """pyarrow on blocks of any size reads what the line-by-line rules (those of the
+    messages) read, or refuses, with a line number."""
+    import gradmle.source as source
+
+    text = "\n".join(([delim.join(f"c{i}" for i in range(ncol))] if header else [])
+                     + [delim.join(repr(v) for v in row[:ncol]) for row in rows]) + "\n"
+    for where, piece in insert:
+        k = int(where * len(text))
+        text = text[:k] + piece + text[k:]
+    path = tmp_path_factory.mktemp("t") / "d.txt"
+    path.write_bytes(text.encode())
+    try:
+        src = open_source(str(path), column)
+    except ValueError as exc:
+        assert "\n" not in str(exc)
+        return
+    lay = src.layout
+    want = []
+    for _, line in src._data():
+        cells, open_quote = source._fields(line, lay.delim)
+        cells = [c.replace('"', "") for c in cells if c.replace('"', "")] if lay.row else cells
+        if lay.row and all(source._NUMBER.match(c) for c in cells):
+            want += map(float, cells)
+        elif lay.row or open_quote or lay.delim and "\r" in line.strip(" \t\r\n\x0b\x0c") \
+                or len(cells) != len(lay.columns) or not source._NUMBER.match(cells[lay.col]):
+            want = None
+            break
+        else:
+            want.append(float(cells[lay.col]))
+    for block in (7, 50, 1 << 20):
+        src.block_size = block
+        try:
+            got = src.to_array()
+        except ValueError as exc:
+            assert want is None and "line " in str(exc), (block, str(exc), text)
+            continue
+        assert want is not None and np.array_equal(got, want, equal_nan=True), (block, text)
 
 
 def test_a_one_line_sample_of_many_values(tmp_path, monkeypatch):

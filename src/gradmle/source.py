@@ -325,6 +325,8 @@ _DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+([eE][+-]?\d+)?$", re.ASCII)
 _COMMENT = r'(?m)^((?:[^"#\r\n]|"[^"\r\n]*")*)#[^\r\n]*'
 _COMMENT_TEXT, _COMMENT_BYTES = re.compile(_COMMENT), re.compile(_COMMENT.encode())
 _BOM = b"\xef\xbb\xbf"
+#: The blanks of text, as bytes.split() knows them (str.split() knows more, pyarrow fewer).
+_BLANKS = " \t\r\n\x0b\x0c"
 #: Lines the sniffer reads, and the characters of a line it looks at (a one-line sample
 #: may be very long).
 _HEAD_LINES, _HEAD_CHARS = 60, 1 << 20
@@ -357,12 +359,12 @@ def _lines(path: str, start: int = 0, errors: str = "replace", cap: int | None =
                 _skip_line(fh)
                 raw = raw[: max(raw.rfind(c) for c in b" \t,;")]
             text = raw.decode("utf-8", errors)
-            if k == 1:
-                text = text.lstrip("\ufeff")
+            if k == 1 and text.startswith("\ufeff"):
+                text = text[1:]
             if "#" in text:
                 text = _COMMENT_TEXT.sub(r"\1", text)
             text = text.rstrip("\r\n")
-            if text.strip():
+            if text.strip(_BLANKS):
                 yield k, text
 
 
@@ -381,7 +383,7 @@ def _fields(line: str, delim: str | None) -> tuple[list[str], bool]:
     dropped, as pyarrow drops them around a number), and whether a quote opens a cell
     that the line does not close."""
     if delim is None:
-        line, delim = "\t".join(line.split()), "\t"
+        line, delim = "\t".join(_words(line)), "\t"
     cells, open_quote = line.split(delim), False
     if '"' in line:
         try:
@@ -392,7 +394,11 @@ def _fields(line: str, delim: str | None) -> tuple[list[str], bool]:
                 cells = next(csv.reader([line], delimiter=delim))
             except csv.Error:
                 pass
-    return [c.strip() for c in cells], open_quote
+    return [c.strip(" \t") for c in cells], open_quote
+
+
+def _words(line: str) -> list[str]:
+    return [w.decode() for w in line.encode().split()]
 
 
 def _numberlike(cell: str) -> bool:
@@ -438,7 +444,7 @@ def _sniff(path: str, name: str, column) -> _Layout:
     texts = [t for _, t in head]
     skip = head[0][0] - 1
     delim = _delimiter(texts)
-    if delim is None and all(len(t.split()) == 1 for t in texts):
+    if delim is None and all(len(_words(t)) == 1 for t in texts):
         delim = ","  # one value per line: a one-column CSV, which pyarrow reads as it is
     rows = [_fields(t, delim)[0] for t in texts]
     first = rows[0]
@@ -511,7 +517,7 @@ def _clean(raw: bytes, end: int, delim: str | None, flags) -> tuple[object, int 
     # Lines are counted where pyarrow could make more or fewer rows of them: after a
     # quote, and at a carriage return (a line end for pyarrow even without a newline).
     count = raw.find(b'"', 0, end) >= 0 or raw.find(b"\r", 0, end) >= 0
-    if not (count or raw.find(b" ", 0, end) >= 0 or raw.find(b"\t", 0, end) >= 0):
+    if not (count or any(raw.find(c, 0, end) >= 0 for c in (b" ", b"\t", b"\x0b", b"\x0c"))):
         return memoryview(raw)[:end], None  # empty lines, which pyarrow skips, are the only blank ones
     a = np.frombuffer(raw, np.uint8, count=end)
     if a[0] <= 32:
@@ -561,7 +567,8 @@ def _careful(block: bytes, delim: str | None) -> tuple[bytes, int]:
 def _row_blocks(fh, lay: _Layout, size: int):
     """The blocks of a one-line sample: comments out, every field on a line of its own
     (its quotes dropped: pyarrow then has nothing to merge)."""
-    table = bytes.maketrans(b" \t\r" + (lay.delim or "").encode(), b"\n" * (3 + bool(lay.delim)))
+    seps = (_BLANKS + (lay.delim or "")).encode()
+    table = bytes.maketrans(seps, b"\n" * len(seps))
     in_comment, tail = False, b""
     while True:
         raw = fh.read(size)
@@ -648,7 +655,7 @@ class TextSource(Source):
                 continue
             if open_quote:
                 raise DataError(f"{self.name}: line {k}: a quote opens a field that is not closed on the line")
-            if "\r" in line:
+            if lay.delim is not None and "\r" in line.strip(_BLANKS):
                 raise DataError(f"{self.name}: line {k}: a carriage return (\\r) inside the line, where lines end "
                                 "with \\n or \\r\\n")
             if len(cells) != n:
