@@ -464,7 +464,7 @@ def _sniff(path: str, name: str, column) -> _Layout:
 
 
 #: The reader's blocks of text (a block ends at a line end).
-TEXT_BLOCK = 16 << 20
+TEXT_BLOCK = 8 << 20
 #: The window of the checks with numpy (their temporaries stay small).
 _WINDOW = 1 << 20
 
