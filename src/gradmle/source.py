@@ -27,8 +27,8 @@ import numpy as np
 
 from .io import DataError
 
-__all__ = ["Source", "open_source", "ArraySource", "IterableSource", "NpySource", "CsvSource", "ParquetSource",
-           "TextSource", "DaskSource", "is_chunked"]
+__all__ = ["Source", "open_source", "ArraySource", "IterableSource", "NpySource", "ParquetSource", "TextSource",
+           "DaskSource", "is_chunked"]
 
 #: Values per chunk when reading files (8 MiB of float64).
 FILE_CHUNK = 1 << 20
@@ -673,10 +673,6 @@ class TextSource(Source):
             if seen == index or self.layout.row:
                 return k
         return -1
-
-
-#: The name this reader had when it read comma-separated files only.
-CsvSource = TextSource
 
 
 # -- input that can be read only once --------------------------------------------------------
