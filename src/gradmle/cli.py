@@ -121,8 +121,7 @@ def _stdout_to_devnull() -> None:
 
 def cmd_fit(a) -> int:
     from . import engine
-    from .io import atomic_write, read_column
-    from .progress import Progress
+    from .io import atomic_write
 
     _check_output(a.trace_out, "--trace-out", a.file)
     _check_output(a.plot, "--plot", a.file, picture=True)
@@ -132,12 +131,7 @@ def cmd_fit(a) -> int:
     opts = engine.check_options(**kw, nonfinite="drop" if a.drop_nonfinite else "raise")
     if (a.dask or a.scheduler) and a.file == "-":
         raise UsageError("--dask/--scheduler need a file: standard input cannot be read by the workers")
-    if a.file == "-":
-        x = read_column(a.file, a.column, nonfinite="keep" if a.drop_nonfinite else "raise")
-        with Progress(f"fitting ({opts.method})", a.quiet) as bar:
-            r = engine.fit(x, opts, progress=bar)
-    else:
-        r = _fit_file(a, opts)
+    r = _fit_file(a, opts)
     _say(json.dumps(r.to_dict(), indent=1, allow_nan=False) if a.json else r.summary())
     if a.trace_out:
         with atomic_write(a.trace_out) as fh:
@@ -154,7 +148,8 @@ def cmd_fit(a) -> int:
 
 
 def _fit_file(a, opts):
-    """A file, read in chunks (never whole); with --dask or --scheduler, on a cluster."""
+    """A file or standard input, read in chunks (never whole); with --dask or
+    --scheduler, on a cluster."""
     from . import engine
     from .progress import Progress
     from .record import DataRecord
@@ -175,7 +170,7 @@ def _fit_file(a, opts):
             client = Client(LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None))
     try:
         data = DataRecord(DaskSource(dask_array(a.file, a.column)), opts.nonfinite) if client else a.file
-        with Progress(f"reading {Path(a.file).name}", a.quiet) as bar:
+        with Progress(f"reading {'standard input' if a.file == '-' else Path(a.file).name}", a.quiet) as bar:
             return engine.fit(data, opts, progress=bar, column=a.column)
     finally:
         if client is not None:
@@ -209,6 +204,7 @@ def cmd_demo(a) -> int:
 def cmd_sweep(a) -> int:
     from .methods import get_method
     from .progress import Progress
+    from .record import as_record
     from .sweep import SWEEP_OUTCOMES, sweep
 
     _check_output(a.out, "--out", a.file, picture=True)
@@ -217,15 +213,7 @@ def cmd_sweep(a) -> int:
                          "(gradient, sequential, coordinate, fisher)")
     if a.n_inner is not None and not get_method(a.method).sweeps:
         raise UsageError(f"--n-inner applies only to --method coordinate, not {a.method}")
-    data = a.file
-    if a.file == "-":
-        from .io import read_column
-
-        data = read_column(a.file, a.column)
-    elif a.column is not None:
-        from .record import as_record
-
-        data = as_record(a.file, a.column)
+    data = as_record(a.file, a.column)
     with Progress(f"sweeping {a.method}", a.quiet) as bar:
         m = sweep(data, method=a.method, parametrization=a.parametrization, mu0=a.mu0, max_iter=a.max_iter,
                   n_inner=a.n_inner, progress=bar)

@@ -33,7 +33,8 @@ def fit(
         The values: a 1-D array-like of numbers (numpy arrays, masked arrays whose
         masked values are dropped, lists, pandas and polars Series); a path to a CSV,
         TSV, whitespace-separated, ``.npy`` or Parquet file (read in chunks, never
-        loaded whole); an iterable of 1-D chunks; a ``dask.array``.
+        loaded whole; ``"-"`` reads standard input); an iterable of 1-D chunks; a
+        ``dask.array``.
     family : str
         One of ``gradmle.FAMILIES``: normal (``mu``, ``sigma``), exponential,
         lognormal, gamma, weibull, student_t, laplace, logistic, poisson, nbinom,
