@@ -57,7 +57,9 @@ def test_passes_are_reported():
     assert gradmle.fit(x).passes == 1
     assert gradmle.fit([x[:1000], x[1000:]]).passes == 1
     r = gradmle.fit([DATA["student_t"][:1000], DATA["student_t"][1000:]], family="student_t")
-    assert 2 < r.passes <= 1 + r.nfev  # a first pass, then one per new point (the Hessian reuses it)
+    # A first pass, a few counting passes for the quartiles of the start (at most 4),
+    # then one per new point (the Hessian reuses it).
+    assert 2 < r.passes <= 1 + 4 + r.nfev
     assert "passes over the data" in r.message
 
 

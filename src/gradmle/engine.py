@@ -263,8 +263,11 @@ def _step(fam: Family, method: Method, options: Options, reduced: Reduced, param
     return units.step_to_work(step, method.step_power * power)
 
 
-def run(fam: Family, reduced: Reduced, options: Options, progress=None) -> FitResult:
-    """Run ``options`` on data already reduced for ``fam``."""
+def run(fam: Family, reduced: Reduced, options: Options, progress=None, second_starts: bool = True) -> FitResult:
+    """Run ``options`` on data already reduced for ``fam``. With ``second_starts``, a
+    family whose likelihood may have several maxima is tried from a second start where
+    the first run ends at a local maximum or runs to a limit (see ``_inside`` and
+    ``_beyond_a_local_maximum``)."""
     method = get_method(options.method)
     ran = resolve(method, fam.smooth)
     theta0, fixed = start(fam, reduced, options)
@@ -289,16 +292,42 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None) -> FitRe
     result = _result(fam, reduced, options, out, info, theta0)
     # With a parameter of the boundary held fixed, the boundary cannot be reached.
     limit = None if any(p in options.fixed for p in fam.limit_params) else fam.limit(result)
-    if not limit and result.converged and hasattr(fam, "start_from_limit") and options.init is None:
+    if second_starts and not limit and result.converged and hasattr(fam, "start_from_limit") and options.init is None:
         better = _beyond_a_local_maximum(fam, reduced, options, result, progress)
         if better is not result:
             return better  # (its own run has judged its limit)
+    if limit and second_starts and hasattr(fam, "start_inside"):
+        inside = _inside(fam, reduced, options, result)
+        if inside is not None and options.init is None and options.method == "auto":
+            return inside
+        if inside is not None:  # the user's own run: its verdict stays, without the limit's claim
+            result.message += (f" (this is not the maximum: from {inside.options['init']} auto converges to "
+                               f"{_point(inside.params)}, where the log-likelihood is higher)")
+            return result
     if limit:
         result.status = "boundary"
         result.outcome = Outcome("boundary", result.outcome.param, result.outcome.iteration)
         result.message = f"{limit} ({result.message})"
         result.limit_fit = limit_fit(fam, reduced, options)
     return result
+
+
+def _inside(fam: Family, reduced: Reduced, options: Options, result: FitResult):
+    """Before a fit is said to run to its family's limit (a Student-t's df to infinity),
+    a run of auto from a start well inside (heavy tails) must not find a higher
+    maximum; returns that better fit, or None."""
+    start = dict(zip(fam.param_names, reduced.units.theta_to_data(fam.start_inside(reduced.stats))))
+    init = {k: v for k, v in start.items() if k not in options.fixed}
+    try:
+        other = run(fam, reduced, replace(options, method="auto", step=None, n_inner=None, n_outer=None,
+                                          max_iter=max(options.max_iter, 1000), init=init), second_starts=False)
+    except ValueError:
+        return None
+    if other.converged and other.loglik > result.loglik + 1e-12 * abs(result.loglik):
+        other.message += (f" (from the moment start the fit ran towards the {fam.limit_family} limit, where the "
+                          f"log-likelihood is lower; this run started inside, from {_point(init)})")
+        return other
+    return None
 
 
 def _beyond_a_local_maximum(fam: Family, reduced: Reduced, options: Options, result: FitResult, progress):
@@ -311,7 +340,7 @@ def _beyond_a_local_maximum(fam: Family, reduced: Reduced, options: Options, res
         return result
     start = dict(zip(fam.param_names, fam.start_from_limit(tuple(lim.params.values()))))
     again = run(fam, reduced, replace(options, init={k: v for k, v in start.items() if k not in options.fixed}),
-                progress)
+                progress, second_starts=False)
     note = (f" (from the moment start the run converged to a local maximum, {_point(result.params)}, where the "
             f"log-likelihood is {result.loglik * result.n:.6g}, below the {lim.family} limit's "
             f"{lim.loglik * lim.n:.6g}; this run started from the {lim.family} fit)")

@@ -85,6 +85,13 @@ class Source:
 
         return median(lambda: (c for _, c in self.chunks()), n=n, lo=lo, hi=hi)
 
+    def order_statistics(self, ranks, n: int, lo: float, hi: float) -> list:
+        """The values at these 0-based ranks of the sorted data, exactly, in bounded
+        memory: a few counting passes."""
+        from .quantile import order_statistics
+
+        return order_statistics(lambda: (c for _, c in self.chunks()), list(ranks), n=n, lo=lo, hi=hi)
+
 
 def as_chunk(c, name: str = "data") -> tuple[np.ndarray, int]:
     """A chunk as a 1-D float64 array, and how many masked values were dropped from it
@@ -143,10 +150,12 @@ class ArraySource(Source):
         self.passes += 1
         return float(np.median(self.x))
 
-    def mad(self, median: float) -> float:
-        """The median absolute deviation from ``median`` (for starts; data in memory)."""
+    def order_statistics(self, ranks, n: int, lo: float, hi: float) -> list:
+        """The values at these 0-based ranks of the sorted data: one partition."""
         self.passes += 1
-        return float(np.median(np.abs(self.x - median)))
+        ranks = list(ranks)
+        part = np.partition(self.x, sorted(set(ranks)))
+        return [float(part[r]) for r in ranks]
 
     def apply(self, fn) -> "ArraySource":
         """The array transformed once (a shift, a rescaling, logarithms), as a new source

@@ -361,12 +361,14 @@ def _sample(fam: Family, source: Source, part: dict, scan: dict) -> Sample:
         info["log"] = part["log"]
     in_memory = isinstance(source, ArraySource)
     learns = fam.learns
-    # The median of data in pieces costs passes: only for a family that cannot do
-    # without it; data in memory give it (and the MAD) to any family that asks.
-    if "median" in learns and (in_memory or "mad" not in learns):
+    # Exact order statistics, the same for every source (a partition in memory, a few
+    # counting passes for data in pieces): a start, and so a run, that does not depend
+    # on where the data came from.
+    if "median" in learns:
         info["median"] = source.median(n, scan["lo"], scan["hi"])
-    if in_memory and "mad" in learns:
-        info["mad"] = source.mad(info["median"])
+    if "quartiles" in learns:
+        info["quartiles"] = tuple(source.order_statistics(((n - 1) // 4, (n - 1) // 2, 3 * (n - 1) // 4), n,
+                                                          scan["lo"], scan["hi"]))
     extra = fam.prepare(info)
     if in_memory:
         transformed = fam.pretransform(source.x, extra)

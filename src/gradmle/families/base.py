@@ -155,9 +155,10 @@ class Family:
 
     #: What the first pass over the data must learn for ``prepare`` (families without
     #: sufficient statistics): "moments" (mean, var), "m4" (fourth central moment),
-    #: "log" (the LogMoments of log x, for data > 0), "median" (exact, a few counting
-    #: passes for data in pieces), "mad" (median absolute deviation: only where the data
-    #: are in memory). n, min and max are always known.
+    #: "log" (the LogMoments of log x, for data > 0), "median" (exact, as np.median),
+    #: "quartiles" (the order statistics at ranks (n-1)//4, (n-1)//2, 3(n-1)//4). Order
+    #: statistics cost a few counting passes for data in pieces. n, min and max are
+    #: always known.
     learns: tuple = ("moments", "m4")
 
     def prepare(self, info: dict) -> dict:

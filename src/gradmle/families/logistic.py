@@ -32,19 +32,19 @@ class Logistic(PassFamily):
     scale_power = (1, 1)
     loc_index = 0
     support = "real"
-    learns = ("moments", "median", "mad")
+    learns = ("moments", "quartiles")
     scipy_name = "logistic"
     shiftable = False
 
     def prepare(self, info: dict) -> dict:
-        """The start: the median and the median absolute deviation (scale * log 3 for
-        the logistic) where the data are in memory; else the mean and the sd (scale *
-        pi / sqrt 3)."""
+        """The start: the median and the interquartile range (2 scale log 3 for the
+        logistic); the sd (scale pi / sqrt 3) when the quartiles coincide (ties)."""
         self.check_spread(info["min"], info["max"], info["n"])
-        if info.get("mad"):
-            start = (info["median"], info["mad"] / LOG3)
+        q1, med, q3 = info["quartiles"]
+        if q3 > q1:
+            start = (med, (q3 - q1) / (2.0 * LOG3))
         else:
-            start = (info.get("median", info["mean"]), math.sqrt(info["var"]) * math.sqrt(3.0) / math.pi)
+            start = (med, math.sqrt(info["var"]) * math.sqrt(3.0) / math.pi)
         return {"min": info["min"], "max": info["max"], "start": start}
 
     def initial(self, sample: Sample):

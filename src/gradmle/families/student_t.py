@@ -34,24 +34,22 @@ class StudentT(PassFamily):
     scale_power = (0, 1, 1)
     loc_index = 1
     support = "real"
-    #: The median and the MAD make a robust start where the data are in memory.
-    learns = ("moments", "m4", "median", "mad")
+    #: The quartiles make a robust start (the sd of heavy-tailed data tells little).
+    learns = ("moments", "m4", "quartiles")
     scipy_name = "t"
 
     def prepare(self, info: dict) -> dict:
         """The start: df from the excess kurtosis (6 / (df - 4) for df > 4; heavy tails
-        give df = 2.5 at least, Normal-looking data 30); loc and scale from the median
-        and the MAD where the data are in memory, else from the mean and variance."""
+        give df = 2.5 at least, Normal-looking data 30); loc the median and scale from the
+        interquartile range (1.349 scales for a Normal), or from the variance when the
+        quartiles coincide (ties)."""
         self.check_spread(info["min"], info["max"], info["n"])
         var = info["var"]
         kurt = info["m4"] / var / var - 3.0
         df = min(max(4.0 + 6.0 / kurt if kurt > 0.25 else 30.0, 2.5), 30.0)
-        if info.get("mad"):
-            loc, scale = info["median"], 1.4826 * info["mad"]
-        else:
-            loc = info.get("median", info["mean"])
-            scale = math.sqrt(var * (df - 2.0) / df) if df > 2 else math.sqrt(var)
-        return {"min": info["min"], "max": info["max"], "start": (df, loc, scale)}
+        q1, med, q3 = info["quartiles"]
+        scale = (q3 - q1) / 1.349 if q3 > q1 else math.sqrt(var * (df - 2.0) / df)
+        return {"min": info["min"], "max": info["max"], "start": (df, med, scale)}
 
     def initial(self, sample: Sample):
         return sample.extra["start"]
@@ -124,6 +122,14 @@ class StudentT(PassFamily):
     limit_family = "normal"
     limit_params = ("df",)
     limit_names = {"loc": "mu", "scale": "sigma"}
+
+    @staticmethod
+    def start_inside(sample) -> tuple:
+        """A start well inside the parameter space, with heavy tails (df = 1: the Cauchy),
+        at the moment start's loc and scale: where a maximum other than the Normal limit
+        is looked for before the fit is said to run to that limit."""
+        _, loc, scale = sample.extra["start"]
+        return (1.0, loc, scale)
 
     @staticmethod
     def start_from_limit(normal) -> tuple:
