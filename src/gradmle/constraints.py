@@ -43,11 +43,6 @@ class Constraint(NamedTuple):
     def describe(self, name: str) -> str:
         return self.rule.format(name)
 
-    @property
-    def bounded_below(self) -> bool:
-        return self.lower > -math.inf
-
-
 REAL = Constraint("real", -math.inf, math.inf, IDENTITY, "{} must be a finite number")
 POSITIVE = Constraint("positive", 0.0, math.inf, LOG, "{} must be > 0")
 UNIT_INTERVAL = Constraint("unit_interval", 0.0, 1.0, LOGIT, "{} must be strictly between 0 and 1")
@@ -90,10 +85,6 @@ class Support(NamedTuple):
         with np.errstate(invalid="ignore"):
             mask = self.outside(x)
         return mask if mask.any() else None
-
-    def contains(self, v: float) -> bool:
-        return self.bad(np.array([v], dtype=float)) is None
-
 
 SUPPORTS = {s.name: s for s in (
     Support("real", ""),

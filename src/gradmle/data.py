@@ -6,20 +6,14 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_sample", "check_finite"]
+__all__ = ["as_sample"]
 
 
 def _describe(values: np.ndarray, limit: int = 3) -> str:
     return ", ".join(repr(v.item() if hasattr(v, "item") else v) for v in values[:limit])
 
 
-def check_finite(x: np.ndarray) -> None:
-    """Raise the ValueError that names the NaN and infinite values of ``x``, if any."""
-    if not np.isfinite(x).all():
-        raise ValueError(_nonfinite_message(x))
-
-
-def as_sample(data, *, min_size: int = 2, finite: bool = True) -> np.ndarray:
+def as_sample(data, *, min_size: int = 2) -> np.ndarray:
     """Validate ``data`` and return it as a contiguous 1-D float64 array.
 
     Raises
@@ -27,8 +21,8 @@ def as_sample(data, *, min_size: int = 2, finite: bool = True) -> np.ndarray:
     TypeError
         Data that are not numbers (strings, objects, booleans, complex numbers).
     ValueError
-        Empty data, fewer than ``min_size`` values, more than one dimension, or
-        values that are NaN or infinite.
+        Empty data, fewer than ``min_size`` values, or more than one dimension (NaN
+        and infinite values are judged on the way down, with the data's other checks).
 
     Examples
     --------
@@ -65,10 +59,9 @@ def as_sample(data, *, min_size: int = 2, finite: bool = True) -> np.ndarray:
         raise ValueError("data is empty: at least 2 values are needed")
     if n < min_size:
         raise ValueError(f"data has only {n} value ({_describe(arr)}): at least {min_size} are needed")
-    x = np.ascontiguousarray(arr, dtype=np.float64)
-    if finite:  # (a family whose reduction detects non-finite data itself skips this pass)
-        check_finite(x)
-    return x
+    # NaN and infinite values are counted, refused or dropped on the one route down
+    # (gradmle.streaming), with the rest of the checks.
+    return np.ascontiguousarray(arr, dtype=np.float64)
 
 
 def _non_numeric(arr: np.ndarray) -> str:
@@ -77,19 +70,3 @@ def _non_numeric(arr: np.ndarray) -> str:
         if not isinstance(v, numbers.Real) or isinstance(v, bool):
             return f"{v!r} at index {i}"
     return f"values of type {arr.dtype}"
-
-
-def _nonfinite_message(x: np.ndarray) -> str:
-    nan = np.isnan(x)
-    posinf = np.isposinf(x)
-    neginf = np.isneginf(x)
-    parts = []
-    for name, mask in (("NaN", nan), ("+inf", posinf), ("-inf", neginf)):
-        k = int(mask.sum())
-        if k:
-            parts.append(f"{k} {name}")
-    first = int(np.flatnonzero(~np.isfinite(x))[0])
-    return (
-        f"data contain {', '.join(parts)} value(s) (first at index {first}): "
-        "only finite numbers are allowed; drop them before fitting"
-    )

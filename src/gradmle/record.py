@@ -61,18 +61,6 @@ class DataRecord:
 
         return prep
 
-    def dropped(self, n: int) -> dict:
-        """What was left out of the fit, by reason (for the message and the result)."""
-        out = {}
-        src = self.source
-        if src.masked:
-            out["masked"] = int(src.masked)
-        if self.nonfinite == "drop":
-            k = int(src.raw - src.masked - n) if not isinstance(src, ArraySource) else int(src.raw - n)
-            if k:
-                out["nonfinite"] = k
-        return out
-
 
 def as_record(data, column=None, nonfinite: str = "raise", loc: float = 0.0) -> DataRecord:
     """The record of ``data``: an array-like (numpy arrays, masked arrays, lists,
@@ -92,5 +80,5 @@ def as_record(data, column=None, nonfinite: str = "raise", loc: float = 0.0) -> 
         if masked == mask.size:
             raise ValueError(f"every one of the {mask.size} values is masked: no data to fit")
         data = np.asarray(data.data)[~mask] if masked else np.asarray(data.data)
-    x = as_sample(data, finite=False)
+    x = as_sample(data)
     return DataRecord(ArraySource(x, masked=masked), nonfinite, loc)

@@ -178,17 +178,6 @@ class Family:
     def assemble(self, theta, sums: np.ndarray, n: int, extra: dict):
         raise NotImplementedError
 
-    def check_support(self, x: np.ndarray) -> None:
-        """Refuse data outside the support, naming how many values and an example."""
-        bad = self.support.bad(x)
-        if bad is not None:
-            k = int(np.count_nonzero(bad))
-            i = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"{k} of {x.size} values are outside the support of the {self.name} family "
-                f"({self.support.rule}); the first is {float(x[i])!r} at index {i}"
-            )
-
     def magnitude(self, partial: Any) -> float:
         """A typical size of the data, from the first pass's combined partial (families
         that check their own data, see ``checks_finite``, use it to decide on
