@@ -310,3 +310,46 @@ def test_the_cap_of_sqrt_tol_standard_errors():
     assert r.converged and r.error <= 1e-11 or r.outcome.code == "float_resolution"
     r = gradmle.fit(x, method="newton", init={"mu": ref.params["mu"] + 0.1 * s, "sigma": 0.9 * s}, tol=1e-12)
     assert r.converged and r.error <= 1e-12
+
+
+# -- found in review -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs", [
+    dict(family="student_t", fixed={"scale": 5.0}, init={"loc": 1e10}),
+    dict(family="logistic", fixed={"scale": 3.0}, init={"loc": 1e17}),
+    dict(family="laplace", method="newton", fixed={"scale": 3.0}, init={"loc": 1e17}),
+])
+def test_a_location_far_outside_the_data_is_never_converged(kwargs):
+    x = np.random.default_rng(0).normal(100, 5, 200)
+    r = _explained(gradmle.fit(x, **kwargs))
+    assert not r.converged or x.min() <= r.params["loc"] <= x.max()
+
+
+def test_outcomes_and_messages_in_the_data_units():
+    x = np.random.default_rng(1).normal(2, 1, 300) * 1e200
+    r = _explained(gradmle.fit(x, method="fisher", step=2.5, init={"mu": 0.0, "sigma": 1e199}))
+    assert r.outcome.code == "crossed_zero" and r.outcome.before == pytest.approx(r.trace["sigma"][-2], rel=1e-12)
+    assert f"{r.trace['sigma'][-2]:.6g}" in r.message
+
+
+def test_the_diagnosis_of_a_run_with_a_fixed_parameter():
+    x = np.random.default_rng(0).normal(2, 1, 1000)
+    r = _explained(gradmle.fit(x, method="gradient", step=2, fixed={"mu": 4.0}, init={"sigma": 2.0}, max_iter=3))
+    restricted = gradmle.stability(x, fixed={"mu": 4.0}).bound
+    assert r.diagnosis.bound == pytest.approx(restricted) and restricted > 5 * gradmle.stability(x).bound
+    assert gradmle.fit(x, method="gradient", step=4, fixed={"mu": 4.0}, init={"sigma": 2.0}).converged
+
+
+def test_bounds_beyond_float64_are_refused_in_one_sentence():
+    x = np.random.default_rng(0).normal(2, 1, 300)
+    for factor in (1e200, 1e-200):
+        with pytest.raises(ValueError, match="beyond float64 in the data's own units"):
+            gradmle.stability(x * factor)
+    assert gradmle.stability(x * 1e200, method="fisher").bound == pytest.approx(2.0, rel=0.05)
+
+
+def test_fixed_step_schemes_on_rescaled_data_in_log_coordinates():
+    x = np.random.default_rng(0).exponential(2, 500)
+    big = gradmle.fit(x * 2.0**600, family="exponential", method="gradient", step=0.5, init={"scale": 1.0 * 2.0**600})
+    small = gradmle.fit(x, family="exponential", method="gradient", step=0.5, init={"scale": 1.0})
+    assert big.nit == small.nit and big.params["scale"] == pytest.approx(small.params["scale"] * 2.0**600, rel=1e-12)

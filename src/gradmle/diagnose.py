@@ -176,7 +176,8 @@ def _cause(v: _View, stab, shown):
         text = msg.rstrip(".")
         cond = _crossing_condition(v.method, v.par) if normal and result.outcome.param == "sigma" else None
         if cond and len(v.mu_trace) >= 2:
-            d = v.s2 + (v.xbar - v.mu_trace[-2]) * (v.xbar - v.mu_trace[-2])
+            mu = float(v.mu_trace[-2])  # (Python floats: inf, not a warning, for 1e200-scale data)
+            d = v.s2 + (v.xbar - mu) * (v.xbar - mu)
             text += f". A single step can push it through zero only when {cond}; here D(mu) = {_g(d)} before the step"
         return "scale_crossed_zero", text + _setting(v, bound, fixed, normal) + "."
     if code in ("nonfinite", "overflow"):
