@@ -13,6 +13,7 @@ from .diagnose import CAUSES, Diagnosis, Remedy
 from .families import FAMILIES, Family, get_family
 from .fit import AUTO_METHOD, METHODS, fit
 from .methods import Method
+from .model import Model
 from .outcomes import OUTCOMES, Outcome
 from .result import STATUSES, FitResult, HessianWarning
 from .stability import Stability, stability
@@ -22,7 +23,7 @@ from .sweep import SWEEP_OUTCOMES, SweepResult, sweep
 __version__ = "0.1.0"
 
 __all__ = [
-    "fit", "compare", "stability", "sweep", "FitResult", "Comparison", "Stability", "SweepResult", "Diagnosis",
+    "fit", "compare", "stability", "sweep", "Model", "FitResult", "Comparison", "Stability", "SweepResult", "Diagnosis",
     "Remedy", "HessianWarning", "METHODS", "Method", "AUTO_METHOD", "STATUSES", "OUTCOMES", "Outcome", "CAUSES",
     "SWEEP_OUTCOMES", "FAMILIES", "Family", "get_family", "CONSTRAINTS", "Constraint", "SUPPORTS", "Support",
     "Moments", "moments", "__version__",

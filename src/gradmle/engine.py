@@ -97,6 +97,8 @@ def _by_name(fam: Family, values, what: str) -> dict:
     names = fam.param_names
     if not hasattr(values, "items"):
         raise TypeError(f"{what} must be a dict of values by parameter name ({', '.join(names)}), got {values!r}")
+    if hasattr(fam, "flatten_values"):  # a model's vector parameters, given as lists
+        values = fam.flatten_values(values, what)
     out = {}
     for name, value in values.items():
         if name == "loc" and fam.shiftable and what == "fixed":
@@ -226,6 +228,9 @@ def start(fam: Family, reduced: Reduced, options: Options) -> tuple[tuple, dict]
     for name, v in (options.init or {}).items():
         i = fam.param_names.index(name)
         theta[i] = units.to_work(i, v)
+    missing = [n for n, v in zip(fam.param_names, theta) if not math.isfinite(v)]
+    if missing:  # a model of the user's has no moment estimates to start from
+        raise ValueError(f"the {fam.name} model needs a start: give init for {', '.join(missing)}")
     return tuple(theta), fixed
 
 
@@ -273,6 +278,8 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None, second_s
     theta0, fixed = start(fam, reduced, options)
     transforms = fam.parametrizations()[options.parametrization]
     stats = reduced.stats
+    if hasattr(fam, "check_at_start"):  # a model of the user's: its log-density and gradient at the start
+        fam.check_at_start(theta0, stats)
     problem = Problem(fam, stats, transforms, fixed)
     step = _step(fam, ran, options, reduced, options.parametrization)
     box = frame(fam, reduced, theta0)
@@ -411,6 +418,10 @@ def _result(fam: Family, reduced: Reduced, options: Options, out: dict, info: di
         message += (f" [{source.passes} passes over the data: the {fam.name} family has no sufficient "
                     f"statistics, so each new point costs one pass{fewest}]")
     info.update(dropped=dict(reduced.dropped), data_scale=units.scale, data_shift=units.shift)
+    if hasattr(fam, "describe_derivatives"):
+        info["derivatives"] = fam.backend
+        if fam.backend == "numeric":
+            message += f" [{fam.describe_derivatives()}]"
     return FitResult(
         params=params,
         loglik=float(units.loglik_to_data(out["value"])),

@@ -202,8 +202,11 @@ class Problem:
         theta = self.natural(u)
         try:
             f = np.asarray(self.family.fisher(theta), dtype=float)
-        except NotImplementedError:  # without a Fisher information: the observed one
-            f = self._observed(theta)
+        except NotImplementedError:  # without a Fisher information: the empirical one, else the observed
+            empirical = getattr(self.family, "empirical_information", None)
+            f = empirical(theta, self.stats) if empirical is not None else np.full((len(theta),) * 2, math.nan)
+            if not np.all(np.isfinite(f)):
+                f = self._observed(theta)
         except ARITHMETIC:
             f = np.full((len(theta), len(theta)), math.nan)
         if self.identity:

@@ -16,7 +16,7 @@ import numpy as np
 
 from .checks import choice
 from .data import as_sample
-from .source import ArraySource, Source, is_chunked, open_source
+from .source import ArraySource, Columns, Source, TableSource, as_columns, is_chunked, open_source
 
 __all__ = ["DataRecord", "as_record", "NONFINITE"]
 
@@ -56,7 +56,7 @@ class DataRecord:
 
         def prep(chunk: np.ndarray) -> np.ndarray:
             if drop:
-                chunk = chunk[np.isfinite(chunk)]
+                chunk = chunk[chunk.finite_rows() if isinstance(chunk, Columns) else np.isfinite(chunk)]
             return chunk - loc if loc else chunk
 
         return prep
@@ -70,6 +70,10 @@ def as_record(data, column=None, nonfinite: str = "raise", loc: float = 0.0) -> 
     many; NaN and infinite values are refused or dropped (``nonfinite``)."""
     if isinstance(data, DataRecord):
         return data
+    if isinstance(data, dict) or (hasattr(data, "columns") and hasattr(data, "to_dict") and not
+                                  isinstance(data, np.ndarray) and len(getattr(data, "columns", ())) > 1):
+        # Several named columns: a model of the user's receives them by name.
+        return DataRecord(TableSource(as_columns(data)), choice("nonfinite", nonfinite, NONFINITE), loc)
     nonfinite = choice("nonfinite", nonfinite, NONFINITE)
     if is_chunked(data):
         return DataRecord(open_source(data, column), nonfinite, loc)

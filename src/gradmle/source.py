@@ -901,3 +901,84 @@ def open_source(data, column=None) -> Source:
     if isinstance(data, (str, Path)):
         return _open_file(data, column)
     return IterableSource(data)
+
+
+class Columns:
+    """Several named columns of equal length (float64): what a model of the user's with
+    several variables receives as its first argument (``x["y"]``, ``x["x1"]``). Slicing
+    by rows gives Columns; indexing by name gives the column."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: dict):
+        self.data = data
+
+    @property
+    def size(self) -> int:
+        return len(next(iter(self.data.values())))
+
+    @property
+    def shape(self) -> tuple:
+        return (self.size,)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            return self.data[key]
+        return Columns({k: v[key] for k, v in self.data.items()})
+
+    def keys(self):
+        return self.data.keys()
+
+    def items(self):
+        return self.data.items()
+
+    def finite_rows(self) -> np.ndarray:
+        mask = np.ones(self.size, bool)
+        for v in self.data.values():
+            mask &= np.isfinite(v)
+        return mask
+
+    def __repr__(self) -> str:
+        return f"Columns({', '.join(self.data)}; {self.size} rows)"
+
+
+def as_columns(data, name: str = "data") -> Columns:
+    """A mapping of column name -> 1-D array, a pandas or polars DataFrame, as Columns
+    (every column a number, all of one length)."""
+    if hasattr(data, "to_dict") and hasattr(data, "columns") and not isinstance(data, dict):
+        items = [(str(c), data[c].to_numpy()) for c in data.columns]
+    else:
+        items = [(str(k), v) for k, v in data.items()]
+    if not items:
+        raise DataError(f"{name}: no columns")
+    out = {}
+    for key, values in items:
+        arr = np.asarray(values)
+        if arr.dtype.kind not in "iuf":
+            raise DataError(f"{name}: column {key!r} holds {arr.dtype} values, not numbers")
+        if arr.ndim != 1:
+            raise DataError(f"{name}: column {key!r} has shape {arr.shape}: columns must be 1-D")
+        out[key] = np.ascontiguousarray(arr, dtype=np.float64)
+    sizes = {k: v.size for k, v in out.items()}
+    if len(set(sizes.values())) != 1:
+        raise DataError(f"{name}: the columns have different lengths ({', '.join(f'{k}: {n}' for k, n in sizes.items())})")
+    return Columns(out)
+
+
+class TableSource(ArraySource):
+    """Several named columns in memory (a dict of arrays, a DataFrame), read in
+    cache-sized chunks of rows: each chunk is Columns."""
+
+    def __init__(self, columns: Columns, chunk: int = 1 << 16, name: str = "table"):
+        Source.__init__(self)
+        self.x, self.chunk, self.name = columns, chunk, name
+        self.size = columns.size
+        self.masked_before = 0
+
+    def apply(self, fn) -> "TableSource":
+        out = TableSource(fn(self.x), self.chunk, self.name)
+        out.passes, out.raw = self.passes, self.raw
+        return out

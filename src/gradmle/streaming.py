@@ -29,7 +29,7 @@ import numpy as np
 
 from .families.base import Family, Refine, Sample, StatisticsOverflow
 from .record import DataRecord
-from .source import ArraySource, DaskSource, Source, as_chunk
+from .source import ArraySource, Columns, DaskSource, Source, as_chunk
 from .stats import log_moments, merge, merge_log, moments, sum_of_products, tree
 from .units import Units, choose_units
 
@@ -58,9 +58,26 @@ class Reduced(NamedTuple):
 
 # -- checking a chunk ------------------------------------------------------------------
 
+def _scan_columns(chunk: Columns) -> dict:
+    """Rows with a NaN or infinite value in any column (the first named by row and
+    column); several columns have no one smallest or largest value."""
+    out = {**EMPTY_SCAN, "n": chunk.size}
+    for key, v in chunk.items():
+        bad = ~np.isfinite(v)
+        if bad.any():
+            rows = ~chunk.finite_rows()
+            i = int(np.flatnonzero(bad)[0])
+            out.update(nonfinite=int(np.count_nonzero(rows)), first_nonfinite=(i, float(v[i])),
+                       kinds=(int(np.count_nonzero(rows)), 0, 0))
+            break
+    return out
+
+
 def _scan(fam: Family, chunk: np.ndarray) -> dict:
     """Counts of non-finite values and of values outside the support (each with the
     first, by position in this chunk), and the smallest and largest finite value."""
+    if isinstance(chunk, Columns):
+        return _scan_columns(chunk)
     out = {"n": chunk.size, "nonfinite": 0, "kinds": (0, 0, 0), "first_nonfinite": None, "outside": 0,
            "first_outside": None, "lo": math.inf, "hi": -math.inf}
     lo, hi = float(chunk.min()), float(chunk.max())  # NaN and inf show in these

@@ -309,8 +309,16 @@ def scales_from(info: np.ndarray, theta) -> Theta:
                 diag = np.diag(np.linalg.inv(f)).tolist()
             except (np.linalg.LinAlgError, ValueError):
                 diag = [math.nan] * len(theta)
-    return tuple(math.sqrt(v) if v > 0 and math.isfinite(v) else max(abs(t), 1e-300)
-                 for v, t in zip(diag, theta))
+    out = []
+    for i, (v, t) in enumerate(zip(diag, theta)):
+        if v > 0 and math.isfinite(v):
+            out.append(math.sqrt(v))
+            continue
+        # The information is not positive definite here (far from the optimum of a model,
+        # or a parameter running to a limit): the parameter's own curvature, else its size.
+        fii = float(f[i, i]) if f.ndim == 2 and f.shape[0] > i else math.nan
+        out.append(1.0 / math.sqrt(fii) if fii > 0 and math.isfinite(fii) else (abs(t) if t else 1.0))
+    return tuple(out)
 
 
 def natural_step_from(info: np.ndarray, theta, grad, free=None) -> Theta:
