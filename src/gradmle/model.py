@@ -48,6 +48,17 @@ def _param_spec(name: str, spec) -> tuple[Constraint, int | None]:
                          "(constraint, length) for a vector") from None
 
 
+def _x64(jax):
+    """A context in which JAX computes in float64, leaving the user's own setting as it
+    was outside it."""
+    state = getattr(jax, "enable_x64", None)
+    if state is not None:
+        return state(True)
+    from jax.experimental import enable_x64  # (older JAX)
+
+    return enable_x64()
+
+
 def _to_jax(jnp, x):
     """A chunk (an array, or Columns by name) as JAX float64 arrays."""
     if hasattr(x, "items"):
@@ -212,7 +223,7 @@ class Model(PassFamily):
         self._jax = (jax, jnp, value_grad, hessian, scores)
         # A first call proves the log-density traceable (or it is not a JAX function).
         try:
-            with jax.enable_x64(True):
+            with _x64(jax):
                 t = jnp.ones(len(self.param_names), dtype=jnp.float64) * 0.5
                 value_grad(t, _to_jax(jnp, probe))
         except Exception as exc:  # not written with jax.numpy: numeric derivatives instead
@@ -240,7 +251,7 @@ class Model(PassFamily):
         backend = self.choose_backend(chunk[:2])
         if backend == "jax":
             jax, jnp, value_grad, hessian, scores = self._jax
-            with jax.enable_x64(True):
+            with _x64(jax):
                 t = jnp.asarray(theta, dtype=jnp.float64)
                 xj = _to_jax(jnp, chunk)
                 v, g = value_grad(t, xj)

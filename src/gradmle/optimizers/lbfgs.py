@@ -90,7 +90,10 @@ def run_lbfgs(problem, u0: tuple, monitor, max_iter: int, memory: int = 10) -> t
     values are resolved to the last digits because they are computed from gradients.
     """
     fam, stats = problem.family, problem.stats
-    moment = np.array(problem.working_scales(problem.working(fam.initial(stats))), dtype=float)
+    base = fam.initial(stats)
+    if not all(math.isfinite(v) for v in base):  # (a model of the user's has no moment start)
+        base = problem.natural(u0)
+    moment = _local_scales(problem, problem.working(base), np.ones(len(u0)))
     frame = {"center": np.asarray(u0, dtype=float), "scales": moment}
     last = {}
 
