@@ -127,7 +127,7 @@ def stability_of(fam, reduced, method: str, parametrization: str, n_inner: int =
     problem = Problem(fam, stats, fam.parametrizations()[parametrization], fixed)
     if not get_method(method).has_bound:
         return Stability(math.inf, f"no fixed step: {method} chooses its step lengths itself", method, parametrization)
-    u_hat = problem.working(engine.optimum(fam, reduced, fixed))
+    u_hat = problem.working(engine.optimum(fam, reduced, fixed, start))
     hess = problem.hessian(u_hat)
     row = get_method(method)
     info = problem.fisher(u_hat) if row.uses_information else None
@@ -145,7 +145,7 @@ def stability_of(fam, reduced, method: str, parametrization: str, n_inner: int =
             formula = f"gamma < 2 / max|eig H| = {bound:.4g}, H at the optimum in ({labels}) has diagonal ({diag})"
         elif abs(np.tril(hess, -1)).max() <= 1e-12 * abs(hess).max():
             formula += "; H is diagonal there, so the bound equals the simultaneous gradient's"
-        sym = _NORMAL_SYMBOLS.get(("gradient", parametrization)) if fam.name == "normal" and not fixed else None
+        sym = _NORMAL_SYMBOLS.get(("gradient", parametrization)) if fam.normal_theory and not fixed else None
         if sym:
             formula += f" (= {sym})"
     start_bound = None

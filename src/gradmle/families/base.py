@@ -282,12 +282,21 @@ class Family:
     #: parameters whose run to the edge is that boundary (with any of them held fixed
     #: there is no such limit), and the names the others have in the limiting family.
     limit_family: str | None = None
+    #: Whether the closed-form theory of the Normal (docs/normal.md: the stability
+    #: bounds in xbar and s^2, the first-step overshoot) applies: the built-in Normal
+    #: only, never a user's model, whatever its name.
+    normal_theory: bool = False
     limit_params: tuple = ()
     limit_names: dict = {}
 
     # -- helpers ----------------------------------------------------------------------
     def in_domain(self, theta: Sequence[float]) -> bool:
         return all(c.check(v) for v, c in zip(theta, self.constraints))
+
+    def outside(self, theta: Sequence[float]):
+        """``(index, reason)`` when ``theta`` breaks a constraint that ties parameters
+        together (each within its own bounds), else None. The families have none."""
+        return None
 
     def __repr__(self) -> str:
         return f"<family {self.name}: {', '.join(self.param_names)}>"

@@ -21,6 +21,7 @@ NAN2 = (math.nan, math.nan)
 
 class Normal(Family):
     name = "normal"
+    normal_theory = True
     param_names = ("mu", "sigma")
     constraints = ("real", "positive")
     scale_power = (1, 1)
