@@ -16,7 +16,7 @@ import numpy as np
 from .parametrize import IDENTITY, LOG, LOGIT, Transform
 
 __all__ = ["Constraint", "REAL", "POSITIVE", "UNIT_INTERVAL", "CONSTRAINTS", "as_constraint",
-           "Support", "SUPPORTS", "as_support"]
+           "VectorConstraint", "SIMPLEX", "ORDERED", "VECTOR_CONSTRAINTS", "Support", "SUPPORTS", "as_support"]
 
 
 class Constraint(NamedTuple):
@@ -56,6 +56,46 @@ def as_constraint(c) -> Constraint:
     if isinstance(c, str) and c.strip().lower() in CONSTRAINTS:
         return CONSTRAINTS[c.strip().lower()]
     raise ValueError(f"unknown constraint {c!r}; valid: {', '.join(CONSTRAINTS)}")
+
+
+class VectorConstraint(NamedTuple):
+    """A constraint that ties the elements of a vector parameter together (a mixture's
+    weights, which sum to 1; component means kept in increasing order).
+
+    The optimizer sees the vector's free elements, each under ``element`` (and so its
+    transform); the last ``implied`` elements follow from the others (a simplex's last
+    weight is 1 minus the rest). ``joint`` tells whether a full vector is allowed.
+    """
+
+    name: str
+    element: Constraint
+    implied: int
+    #: How to say it, with ``{}`` for the parameter's name.
+    rule: str
+    #: ``joint(full) -> bool`` on the full vector (a numpy array).
+    joint: Callable
+
+    def __eq__(self, other):
+        return self.name == other if isinstance(other, str) else tuple.__eq__(self, other)
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def complete(self, free, xp=np):
+        """The full vector from its free elements (``xp``: numpy or jax.numpy)."""
+        if self.implied:
+            return xp.concatenate([free, 1.0 - xp.sum(free, keepdims=True)])
+        return free
+
+    def describe(self, name: str) -> str:
+        return self.rule.format(name)
+
+
+SIMPLEX = VectorConstraint("simplex", UNIT_INTERVAL, 1, "the elements of {} must be > 0 and sum to 1",
+                           lambda w: bool(np.all(w > 0.0)))
+ORDERED = VectorConstraint("ordered", REAL, 0, "the elements of {} must be strictly increasing",
+                           lambda v: bool(np.all(np.diff(v) > 0.0)))
+VECTOR_CONSTRAINTS = {c.name: c for c in (SIMPLEX, ORDERED)}
 
 
 class Support(NamedTuple):

@@ -32,6 +32,9 @@ CAUSES = {
     "singular_information": "the information matrix at the iterate is singular or not finite (a parameter thrown towards 0 or infinity): no scoring step can be taken",
     "ran_away": "the iterate ran away from the data",
     "boundary": "the likelihood keeps increasing towards the edge of the parameter space: the maximum is a limiting model",
+    "unbounded": "the likelihood is unbounded (a scale collapsing onto one observation): no maximum exists",
+    "not_identified": "the likelihood is flat along a direction: the data do not determine a combination of the parameters",
+    "saddle": "the run stopped at a saddle point: the likelihood still rises along a direction",
 }
 
 
@@ -65,6 +68,8 @@ class Diagnosis:
         if self.remedies:
             lines.append("what works (each run on these data):")
             lines += [f"  - {r}" for r in self.remedies]
+        elif self.cause == "unbounded":
+            lines.append("no method can converge: there is no maximum (see above for what to change)")
         else:
             lines.append("no alternative converged within the budget tried")
         return "\n".join(lines)
@@ -92,7 +97,7 @@ class _View:
         self.n_inner = self.opts.n_inner or 1
         #: The parameters held fixed, {index: value in working units}.
         self.fixed = {i: self.units.to_work(i, val) for i, val in self.opts.held(self.fam).items()}
-        if self.fam.name == "normal":  # the Normal's statistics in the data's units
+        if self.fam.normal_theory:  # the Normal's statistics in the data's units
             m = self.units.moments_to_data(self.stats)
             self.xbar, self.s2 = float(m.mean), float(m.var)
             self.mu_trace = result.trace["mu"]
@@ -162,10 +167,12 @@ def _cause(v: _View, stab, shown):
     result = v.result
     msg, status, code = result.message, result.status, result.outcome.code
     bound = shown.bound
+    if code in ("unbounded", "not_identified", "saddle"):
+        return code, msg
     if status == "boundary":
         return "boundary", msg
     fixed = get_method(v.method).has_bound
-    normal = v.fam.name == "normal" and not v.opts.fixed
+    normal = v.fam.normal_theory and not v.opts.fixed
     if code == "float_resolution":
         return "float_resolution", f"{msg}. The steps are gamma times a gradient that is already tiny."
     if code in ("no_ascent", "solver_stopped"):
@@ -222,7 +229,7 @@ def _above_bound(v: _View, stab, shown) -> str:
     factor = 1.0 + v.gamma_w * eig[k]
     what = f"the {name} error" if len(eig) > 1 else "the error"
     sym = ""
-    if v.fam.name == "normal" and stab.parametrization == "sigma" and name == "sigma":
+    if v.fam.normal_theory and stab.parametrization == "sigma" and name == "sigma":
         sym = " (1 - 2*gamma/sigma_hat^2)"
     return (
         f"gamma = {_g(v.gamma)} is above the stability bound {_g(shown.bound)} ({shown.formula}): near the optimum "
@@ -257,6 +264,16 @@ def _too_slow(v: _View, stab, shown) -> str:
             m = iteration_matrix(v.method, v.gamma_w, stab.hessian, None, v.n_inner)
             rate = float(np.max(np.abs(np.linalg.eigvals(m))))
         more = math.log(tol / gn) / math.log(rate) if 0 < rate < 1 and gn > tol else math.nan
+        seen = _observed_rate(result)
+        if seen is not None and 0 < rate < 1 and seen[0] > rate + 0.5 * (1.0 - rate):
+            pace, m = seen
+            left = math.log(tol / gn) / math.log(pace) if pace < 1 and gn > tol else math.inf
+            return (
+                f"gamma = {_g(v.gamma)} is stable (bound {_g(shown.bound)}), but the run is still far from the "
+                f"optimum: over its last {m} iterations the scaled gradient shrank only by a factor {pace:.8g} per "
+                f"iteration (near the optimum it would shrink by {rate:.6g}); at that pace tol = {tol:g} is about "
+                f"{left:.3g} iterations away."
+            )
         return (
             f"gamma = {_g(v.gamma)} is stable (bound {_g(shown.bound)}) but near the optimum the error shrinks only "
             f"by a factor {rate:.6g} per iteration: from the scaled gradient {gn:.3g} down to tol = {tol:g} takes "
@@ -269,10 +286,39 @@ def _too_slow(v: _View, stab, shown) -> str:
     )
 
 
+def _observed_rate(result):
+    """(factor per iteration, iterations) by which the scaled gradient shrank over the
+    last tenth of the run (at least 10 iterations), or None."""
+    gn, it = result.trace["grad_norm"], result.trace["iteration"]
+    m = max(10, int(it[-1]) // 10)
+    if it[-1] < m + 1:
+        return None
+    past = np.flatnonzero(it <= it[-1] - m)
+    if not past.size:
+        return None
+    a, b = float(gn[past[-1]]), float(gn[-1])
+    if not (a > 0 and b > 0 and math.isfinite(a) and math.isfinite(b)):
+        return None
+    return (b / a) ** (1.0 / m), m
+
+
 def _remedies(v: _View, stab, shown) -> list:
     """Alternatives run on the same data from the same start; each remedy's options
     are everything ``gradmle.fit(data, **options)`` needs to repeat the verified run."""
     result = v.result
+    code = result.outcome.code
+    if code == "unbounded":  # no maximum to converge to
+        return []
+    if code == "not_identified":  # one parameter of the flat set held where the run ended
+        name = result.outcome.param
+        fixed = dict(v.opts.fixed)
+        fixed[name] = result.params[name]
+        start = {k: float(result.trace[k][0]) for k in result.params if k not in fixed}
+        run = refit(result, fixed=fixed, init=start)
+        if run.converged:
+            return [Remedy(f"fixed={{{name!r}: {result.params[name]:.6g}}} (hold {name} where the run ended: the "
+                           "others are then determined)", dict(run.options), run.nit, run.error)]
+        return []
     if result.status == "boundary" and result.limit_fit is not None:
         lim = result.limit_fit
         return [Remedy(f"family={lim.family!r}: the limiting model, fitted to the same data", dict(lim.options),
@@ -287,7 +333,7 @@ def _remedies(v: _View, stab, shown) -> list:
         candidates.append((f"method={method!r} with step={safe:.4g} (half the stability bound)",
                            dict(method=method, step=safe, parametrization=par, **coord)))
     candidates.append(("method='fisher' (Fisher scoring, step 1: scale-free)", dict(method="fisher")))
-    if as_written and fam.name == "normal" and par != "log_sigma":
+    if as_written and fam.normal_theory and par != "log_sigma":
         b = in_data_units(stability_of(fam, v.reduced, method, "log_sigma", v.n_inner, None, v.fixed), fam,
                           v.reduced).bound
         if math.isfinite(b) and b > 0:

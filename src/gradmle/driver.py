@@ -260,6 +260,11 @@ class Monitor:
                     return Outcome("underflow", name, it, pd, vd), f"{name} underflowed to 0 {where} (it was {pd:.3g})"
                 return (Outcome("crossed_zero", name, it, pd, vd),
                         f"{name} crossed zero {where}: {pd:.6g} -> {vd:.6g}, but {c.describe(name)}")
+        joint = fam.outside(theta)
+        if joint is not None:
+            i, why = joint
+            pd, vd = show(i, prev[i]), show(i, theta[i])
+            return Outcome("crossed_zero", names[i], it, pd, vd), f"{why} {where}"
         away = False
         for i, (name, v, p, c, lim) in enumerate(zip(names, theta, prev, self.centers, self.limits)):
             if abs(v - c) > lim and abs(v - c) > abs(p - c):

@@ -296,7 +296,20 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None, second_s
     if method.name == "auto":
         out["message"] = f"auto ran {ran.name}: {out['message']}"
     info = {"method": ran.name, "elapsed": elapsed, "ngev": problem.ngev, "step": step}
+    if out["status"] != "diverged" and hasattr(fam, "canonical"):  # (a mixture's labels)
+        relabelled = fam.canonical(out["theta"], options.fixed)
+        if relabelled is not None:
+            out["theta"], note = relabelled
+            out["message"] += f" ({note})"
     result = _result(fam, reduced, options, out, info, theta0)
+    if hasattr(fam, "verdict"):  # a model of the user's: the non-regular ends no family has
+        held = tuple(options.held(fam))
+        found = fam.verdict(result.context.theta, tuple(theta0), result.status, reduced.stats, held)
+        if found is not None:
+            status, outcome, text = found
+            result.status = status
+            result.outcome = outcome._replace(iteration=result.nit)
+            result.message = f"{text} ({result.message})"
     # With a parameter of the boundary held fixed, the boundary cannot be reached.
     limit = None if any(p in options.fixed for p in fam.limit_params) else fam.limit(result)
     if second_starts and not limit and result.converged and hasattr(fam, "start_from_limit") and options.init is None:
@@ -470,14 +483,18 @@ def refit(result: FitResult, **changes) -> FitResult:
     return run(ctx.family, ctx.reduced, opts)
 
 
-def optimum(fam: Family, reduced: Reduced, fixed: dict | None = None) -> tuple:
+def optimum(fam: Family, reduced: Reduced, fixed: dict | None = None, start=None) -> tuple:
     """The MLE in working units (with ``fixed``, {index: working value}, the restricted
-    one): the closed form, or a tight run of auto."""
+    one): the closed form, or a tight run of auto, from ``start`` (working units) where
+    the family has no moment start of its own (a model of the user's)."""
     theta = fam.closed_form(reduced.stats, fixed or None)
     if theta is None:
         units = reduced.units
         held = {fam.param_names[i]: units.to_data(i, v) for i, v in (fixed or {}).items()}
-        r = run(fam, reduced, check_options(fam, "auto", tol=1e-12, fixed=held or None))
+        init = None
+        if start is not None and not all(math.isfinite(v) for v in fam.initial(reduced.stats)):
+            init = {k: units.to_data(i, v) for i, (k, v) in enumerate(zip(fam.param_names, start)) if k not in held}
+        r = run(fam, reduced, check_options(fam, "auto", tol=1e-12, fixed=held or None, init=init))
         theta = r.context.theta
     return tuple(theta)
 

@@ -17,35 +17,75 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Callable
+import sys
+from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .constraints import Constraint, as_constraint
+from .constraints import (CONSTRAINTS, POSITIVE, UNIT_INTERVAL, VECTOR_CONSTRAINTS, Constraint, VectorConstraint,
+                          as_constraint)
 from .families.base import PassFamily, Sample
+from .outcomes import Outcome
 
 __all__ = ["Model"]
 
 #: Finite differences use steps of this size relative to each parameter's scale
 #: (eps^(1/3): the error of a central difference is then of order eps^(2/3)).
 FD_STEP = 6e-6
+#: At the end of a run: a parameter whose relative change moves the total log-likelihood
+#: by less than this is not determined by the data; so is a direction of the information
+#: scaled to unit diagonal whose eigenvalue is below FLAT_DIRECTION.
+FLAT_PARAMETER = 1e-12
+FLAT_DIRECTION = 1e-10
+#: A unit-interval parameter this close to 0 or 1 is at the edge.
+AT_EDGE = 1e-8
+#: A positive parameter that has shrunk by this factor from its start is probed: the
+#: likelihood is unbounded when each tenfold decrease raises it by at least RISE.
+SHRUNK = 1e-6
+RISE = 0.5
 #: A hand-written gradient is refused when it differs from finite differences by more
 #: than this, relative to the size of the gradient (or of the values around it).
 GRAD_CHECK = 1e-4
 
 
-def _param_spec(name: str, spec) -> tuple[Constraint, int | None]:
-    """(constraint, length or None for a scalar) from ``"positive"`` or ``("real", 3)``."""
+class Block(NamedTuple):
+    """One parameter as the user declared it: a scalar (``length`` None) or a vector,
+    of which the optimizer sees ``free`` elements (a simplex's last weight is implied)."""
+
+    name: str
+    length: int | None
+    vector: VectorConstraint | None
+    free: int
+
+    def names(self) -> list[str]:
+        return [self.name] if self.length is None else [f"{self.name}[{i}]" for i in range(self.free)]
+
+
+def _block(name: str, spec) -> tuple[Block, Constraint]:
+    """The block and the constraint of each of its free elements, from ``"positive"``,
+    ``("real", 3)`` or ``("simplex", 3)``."""
     if isinstance(spec, (tuple, list)) and len(spec) == 2 and isinstance(spec[1], numbers.Integral):
         length = int(spec[1])
-        if length < 1:
-            raise ValueError(f"params[{name!r}]: a vector parameter needs a length >= 1, got {length}")
-        return as_constraint(spec[0]), length
+        kind = spec[0].strip().lower() if isinstance(spec[0], str) else spec[0]
+        vector = VECTOR_CONSTRAINTS.get(kind) if isinstance(kind, str) else (
+            kind if isinstance(kind, VectorConstraint) else None)
+        least = 2 if vector is not None else 1
+        if length < least:
+            raise ValueError(f"params[{name!r}]: a{' ' + vector.name if vector else ''} vector parameter needs a "
+                             f"length >= {least}, got {length}")
+        if vector is not None:
+            return Block(name, length, vector, length - vector.implied), vector.element
+        return Block(name, length, None, length), _constraint(name, spec[0])
+    return Block(name, None, None, 1), _constraint(name, spec)
+
+
+def _constraint(name: str, spec) -> Constraint:
     try:
-        return as_constraint(spec), None
+        return as_constraint(spec)
     except ValueError:
-        raise ValueError(f"params[{name!r}] = {spec!r}: give a constraint (real, positive, unit_interval) or "
-                         "(constraint, length) for a vector") from None
+        raise ValueError(f"params[{name!r}] = {spec!r}: give a constraint ({', '.join(CONSTRAINTS)}), or "
+                         f"(constraint, length) for a vector, where the constraint may also be "
+                         f"{' or '.join(VECTOR_CONSTRAINTS)}") from None
 
 
 def _x64(jax):
@@ -66,6 +106,16 @@ def _to_jax(jnp, x):
     return jnp.asarray(x, dtype=jnp.float64)
 
 
+#: Compiled JAX functions by (log-density, parameter layout), oldest first.
+_COMPILED: dict = {}
+
+
+def _row(chunk, j: int) -> str:
+    if hasattr(chunk, "items"):
+        return "{" + ", ".join(f"{k}: {float(v[j]):.6g}" for k, v in chunk.items()) + "}"
+    return f"{float(chunk[j]):.6g}"
+
+
 class Model(PassFamily):
     """A model from a per-observation log-density.
 
@@ -78,7 +128,11 @@ class Model(PassFamily):
     params : dict
         Name -> constraint (``"real"``, ``"positive"``, ``"unit_interval"``), or
         ``(constraint, length)`` for a vector parameter, reported flat as ``beta[0]``,
-        ``beta[1]``, ...
+        ``beta[1]``, ... A vector's constraint may also tie its elements together:
+        ``("simplex", 3)`` (mixture weights: each > 0, summing to 1; the last is implied
+        by the others, so the fit reports ``w[0]``, ``w[1]``, and ``model.full(params)``
+        gives all three) or ``("ordered", 2)`` (strictly increasing, e.g. component
+        means; the start must be ordered too).
     grad, hess : callable, optional
         Hand-written derivatives with the log-density's signature, returning the
         gradient (the Hessian) of the MEAN log-density over ``x``, in the order of
@@ -88,6 +142,18 @@ class Model(PassFamily):
         How derivatives are computed; "auto" takes the hand-written ones if given, else
         JAX if it can trace ``logpdf``, else finite differences.
     name : str, optional
+    components : sequence of str, optional
+        Vector parameters of equal length whose elements belong to interchangeable
+        components (a mixture's ``("w", "mu", "sigma")``): the likelihood is the same
+        for every labelling, and the fit reports the components in increasing order of
+        the first one named (the trace keeps the run's labels).
+
+    The end of a run is judged as for the families, and more: a likelihood that grows
+    without limit as a scale collapses (a mixture component on one observation) ends
+    with status "boundary" and outcome "unbounded"; a weight run to 0 or 1 with
+    "boundary"; a likelihood flat along a direction (parameters the data do not
+    determine) with "not_identified", naming the direction; a saddle point with
+    "stalled". None of these is reported as converged.
 
     Examples
     --------
@@ -105,63 +171,146 @@ class Model(PassFamily):
     support = "real"
 
     def __init__(self, logpdf: Callable, params: dict, grad: Callable | None = None, hess: Callable | None = None,
-                 derivatives: str = "auto", name: str | None = None):
+                 derivatives: str = "auto", name: str | None = None, components=None):
         if not callable(logpdf):
             raise TypeError(f"logpdf must be a function logpdf(x, **params), got {logpdf!r}")
         if not hasattr(params, "items") or not params:
             raise TypeError(f"params must be a dict of constraints by parameter name, got {params!r}")
         self.logpdf = logpdf
-        self.blocks = []
-        names, constraints = [], []
+        blocks, names, constraints = [], [], []
         for pname, spec in params.items():
             if not isinstance(pname, str) or not pname.isidentifier():
                 raise ValueError(f"parameter name {pname!r} must be a Python identifier (a keyword of logpdf)")
-            constraint, length = _param_spec(pname, spec)
-            self.blocks.append((pname, length))
-            if length is None:
-                names.append(pname)
-                constraints.append(constraint)
-            else:
-                names += [f"{pname}[{i}]" for i in range(length)]
-                constraints += [constraint] * length
+            block, constraint = _block(pname, spec)
+            blocks.append(block)
+            names += block.names()
+            constraints += [constraint] * block.free
+        self.blocks = tuple(blocks)
         self.param_names = tuple(names)
         self.constraints = tuple(constraints)
         self.name = name or getattr(logpdf, "__name__", "model")
+        self.components = self._check_components(components)
         self.user_grad, self.user_hess = grad, hess
         if derivatives not in ("auto", "jax", "hand", "numeric"):
             raise ValueError(f"unknown derivatives {derivatives!r}; valid: auto, jax, hand, numeric")
         if derivatives == "hand" and grad is None:
             raise ValueError("derivatives='hand' needs grad= (and optionally hess=)")
+        if grad is not None and any(b.vector is not None and b.vector.implied for b in self.blocks):
+            raise ValueError("a hand-written grad= cannot be given with a simplex parameter (its last element is "
+                             "implied by the others); use JAX or numeric derivatives")
         self.requested = derivatives
         self._jax = None
         self._backend = None
 
+    def _check_components(self, components) -> tuple:
+        """The vector parameters whose elements belong to interchangeable components (a
+        mixture's weights, means and scales), sorted by the first of them."""
+        if components is None:
+            return ()
+        components = (components,) if isinstance(components, str) else tuple(components)
+        by_name = {b.name: b for b in self.blocks}
+        lengths = set()
+        for c in components:
+            b = by_name.get(c)
+            if b is None or b.length is None:
+                vectors = [b.name for b in self.blocks if b.length is not None]
+                raise ValueError(f"components: {c!r} is not a vector parameter of the model "
+                                 f"(vector parameters: {', '.join(vectors) or 'none'})")
+            lengths.add(b.length)
+        if len(lengths) > 1:
+            raise ValueError(f"components: {', '.join(components)} must have the same length (one element per "
+                             f"component), got lengths {sorted(lengths)}")
+        return components
+
     # -- parameters -----------------------------------------------------------------------
-    def unflatten(self, theta) -> dict:
-        """The parameters as the log-density receives them (vectors as arrays)."""
+    def _split(self, theta, xp=np) -> dict:
         out, i = {}, 0
-        for pname, length in self.blocks:
-            if length is None:
-                out[pname] = theta[i]
-                i += 1
+        for b in self.blocks:
+            if b.length is None:
+                out[b.name] = theta[i]
             else:
-                out[pname] = np.asarray(theta[i : i + length], dtype=float)
-                i += length
+                v = theta[i : i + b.free] if xp is not np else np.asarray(theta[i : i + b.free], dtype=float)
+                out[b.name] = b.vector.complete(v, xp) if b.vector is not None else v
+            i += b.free
         return out
 
+    def unflatten(self, theta) -> dict:
+        """The parameters as the log-density receives them (vectors as arrays, a
+        simplex with its last, implied element)."""
+        return self._split(theta)
+
+    def full(self, params) -> dict:
+        """The user's parameters from flat values (a fit's ``params``, or a sequence in
+        the order of ``param_names``): vectors as arrays, a simplex with its implied
+        last element. ``model.full(result.params)["w"]`` is the whole weight vector."""
+        values = tuple(params.values()) if hasattr(params, "values") else tuple(params)
+        return self._split(tuple(float(v) for v in values))
+
     def flatten_values(self, values, what: str) -> dict:
-        """``{"beta": [0, 0, 0]}`` -> ``{"beta[0]": 0, ...}``: vector values given as lists."""
+        """``{"beta": [0, 0, 0]}`` -> ``{"beta[0]": 0, ...}``: vector values given as
+        lists (a simplex by all its elements, or by all but the implied last one)."""
         out = {}
-        vectors = {pname: length for pname, length in self.blocks if length is not None}
+        vectors = {b.name: b for b in self.blocks if b.length is not None}
         for key, value in values.items():
-            if key in vectors:
-                v = np.asarray(value, dtype=object).ravel()
-                if v.size != vectors[key]:
-                    raise ValueError(f"{what}[{key!r}] has {v.size} values; {key} has length {vectors[key]}")
-                out.update({f"{key}[{i}]": val for i, val in enumerate(v.tolist())})
-            else:
+            b = vectors.get(key)
+            if b is None:
                 out[key] = value
+                continue
+            v = np.asarray(value, dtype=object).ravel()
+            if v.size == b.length and b.free < b.length:
+                total = sum(float(e) for e in v.tolist())
+                if what == "init" and not abs(total - 1.0) <= 1e-9:
+                    raise ValueError(f"{what}[{key!r}] = {list(v.tolist())} sums to {total:.12g}; "
+                                     f"{b.vector.describe(key)}")
+                v = v[: b.free]
+            elif v.size != b.free:
+                also = f" (or {b.free}: the last is implied)" if b.free < b.length else ""
+                raise ValueError(f"{what}[{key!r}] has {v.size} values; {key} has length {b.length}{also}")
+            out.update({f"{key}[{i}]": val for i, val in enumerate(v.tolist())})
         return out
+
+    def canonical(self, theta, fixed=()):
+        """``(theta, note)`` with the components in increasing order of the first of
+        ``components`` (a mixture's likelihood is the same for every labelling of its
+        components: the fit reports one, always the same), or None when the order is
+        already canonical, no components were declared, or one of their elements is
+        held fixed."""
+        if not self.components:
+            return None
+        names = self.param_names
+        if any(n in fixed for n in names for c in self.components if n == c or n.startswith(c + "[")):
+            return None
+        full = self._split(tuple(theta))
+        key = np.asarray(full[self.components[0]], dtype=float)
+        order = np.argsort(key, kind="stable")
+        if np.all(order == np.arange(key.size)):
+            return None
+        for c in self.components:
+            full[c] = np.asarray(full[c], dtype=float)[order]
+        flat = []
+        for b in self.blocks:
+            v = full[b.name]
+            flat += [float(v)] if b.length is None else [float(e) for e in np.asarray(v)[: b.free]]
+        note = (f"components reported in increasing order of {self.components[0]} (the run ended with them in the "
+                f"order {', '.join(str(int(i)) for i in order)}; the trace keeps the run's own labels)")
+        return tuple(flat), note
+
+    def in_domain(self, theta) -> bool:
+        return super().in_domain(theta) and self.outside(theta) is None
+
+    def outside(self, theta):
+        """``(index, reason)`` when the elements of a vector parameter break the
+        constraint that ties them (a simplex's weights summing past 1, means out of
+        order), else None."""
+        i = 0
+        for b in self.blocks:
+            if b.vector is not None:
+                full = b.vector.complete(np.asarray(theta[i : i + b.free], dtype=float))
+                if not b.vector.joint(full):
+                    shown = ", ".join(f"{v:.6g}" for v in full)
+                    return i + b.free - 1, f"{b.vector.describe(b.name)}, but {b.name} = [{shown}]"
+            i += b.free
+        return None
 
     # -- the start ---------------------------------------------------------------------------
     def prepare(self, info: dict) -> dict:
@@ -198,55 +347,62 @@ class Model(PassFamily):
             if required:
                 raise ValueError("derivatives='jax' needs JAX: pip install 'gradmle[jax]'") from None
             return False
-        logpdf, unflatten_blocks = self.logpdf, self.blocks
+        logpdf, split = self.logpdf, self._split
 
         def params_of(theta):
-            out, i = {}, 0
-            for pname, length in unflatten_blocks:
-                if length is None:
-                    out[pname] = theta[i]
-                    i += 1
-                else:
-                    out[pname] = theta[i : i + length]
-                    i += length
-            return out
+            return split(theta, jnp)
 
         def total(theta, x):
             return jnp.sum(logpdf(x, **params_of(theta)))
 
-        def one(theta, xi):
-            return logpdf(xi, **params_of(theta))
+        def each(theta, x):
+            return logpdf(x, **params_of(theta))
 
-        value_grad = jax.jit(jax.value_and_grad(total))
-        hessian = jax.jit(jax.hessian(total))
-        scores = jax.jit(lambda theta, x: jax.vmap(jax.grad(one), in_axes=(None, 0))(theta, x))
-        self._jax = (jax, jnp, value_grad, hessian, scores)
-        # A first call proves the log-density traceable (or it is not a JAX function).
+        # Compiled once per log-density and parameter layout: a model made again (in a
+        # notebook, in a loop) reuses the compiled functions.
+        key = (logpdf, self.blocks)
+        compiled = _COMPILED.get(key)
+        if compiled is None:
+            compiled = (jax.jit(jax.value_and_grad(total)), jax.jit(jax.hessian(total)),
+                        jax.jit(jax.jacfwd(each)))  # (per-observation scores, n x k: forward mode)
+        self._jax = (jax, jnp, *compiled)
+        # A trace (without compiling) proves the log-density a JAX function, or not.
         try:
             with _x64(jax):
                 t = jnp.ones(len(self.param_names), dtype=jnp.float64) * 0.5
-                value_grad(t, _to_jax(jnp, probe))
+                jax.eval_shape(jax.value_and_grad(total), t, _to_jax(jnp, probe))
         except Exception as exc:  # not written with jax.numpy: numeric derivatives instead
             self._jax = None
             if required:
                 raise ValueError(f"logpdf cannot be traced by JAX ({type(exc).__name__}: {exc})") from None
             return False
+        if len(_COMPILED) >= 64:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = compiled
         return True
 
     def _values(self, thetas: np.ndarray, chunk: np.ndarray) -> np.ndarray:
         """Sum of the log-density over the chunk at each row of ``thetas``."""
         out = np.empty(len(thetas))
         for k, t in enumerate(thetas):
-            v = np.asarray(self.logpdf(chunk, **self.unflatten(tuple(t))), dtype=float)
+            v = self.each(chunk, tuple(t))
             out[k] = float(v.sum()) if v.shape == chunk.shape else math.nan
         return out
+
+    def each(self, chunk, theta) -> np.ndarray:
+        """The log-density of each observation of the chunk at theta, in float64 (a
+        JAX log-density is evaluated inside ``jax.enable_x64``)."""
+        jax = sys.modules.get("jax")
+        if jax is None:
+            return np.asarray(self.logpdf(chunk, **self.unflatten(theta)), dtype=float)
+        with _x64(jax):
+            return np.asarray(self.logpdf(chunk, **self.unflatten(theta)), dtype=float)
 
     def steps(self, theta) -> np.ndarray:
         return FD_STEP * np.maximum(np.abs(np.asarray(theta, dtype=float)), 1.0)
 
     def chunk_sums(self, theta, chunk: np.ndarray, extra=None) -> np.ndarray:
-        """[sum of values, sum of gradients (k), sum of Hessians (k x k), sum of outer
-        products of per-observation scores (k x k; NaN where they are not computed)]."""
+        """[sum of values, sum of gradients (k), sum of Hessians (k x k)]."""
         k = len(theta)
         backend = self.choose_backend(chunk[:2])
         if backend == "jax":
@@ -256,19 +412,17 @@ class Model(PassFamily):
                 xj = _to_jax(jnp, chunk)
                 v, g = value_grad(t, xj)
                 h = hessian(t, xj)
-                s = scores(t, xj)
-                outer = np.asarray(s.T @ s)
-            return np.concatenate([[float(v)], np.asarray(g, float), np.asarray(h, float).ravel(), outer.ravel()])
+            return np.concatenate([[float(v)], np.asarray(g, float), np.asarray(h, float).ravel()])
         params = self.unflatten(theta)
         if backend == "hand":
-            v = np.asarray(self.logpdf(chunk, **params), dtype=float)
+            v = self.each(chunk, theta)
             value = float(v.sum()) if v.shape == chunk.shape else math.nan
             g = np.asarray(self.user_grad(chunk, **params), dtype=float).ravel() * chunk.size
             if self.user_hess is not None:
                 h = np.asarray(self.user_hess(chunk, **params), dtype=float).reshape(k, k) * chunk.size
             else:
                 h = self._fd_hessian_from_grad(theta, chunk)
-            return np.concatenate([[value], g, h.ravel(), np.full(k * k, math.nan)])
+            return np.concatenate([[value], g, h.ravel()])
         return self._numeric(theta, chunk)
 
     def _fd_hessian_from_grad(self, theta, chunk) -> np.ndarray:
@@ -314,7 +468,7 @@ class Model(PassFamily):
         for n, (i, j) in enumerate(pairs):
             pp, pm, mp, mm = vals[1 + 2 * k + 4 * n : 5 + 2 * k + 4 * n]
             h[i, j] = h[j, i] = (pp - pm - mp + mm) / (4.0 * steps[i] * steps[j])
-        return np.concatenate([[f0], g, h.ravel(), np.full(k * k, math.nan)])
+        return np.concatenate([[f0], g, h.ravel()])
 
     def assemble(self, theta, sums: np.ndarray, n: int, extra=None):
         k = len(theta)
@@ -322,29 +476,172 @@ class Model(PassFamily):
         if not math.isfinite(value):
             return -math.inf, (math.nan,) * k, np.full((k, k), math.nan)
         grad = tuple(float(v) / n for v in sums[1 : 1 + k])
-        hess = np.asarray(sums[1 + k : 1 + k + k * k], dtype=float).reshape(k, k) / n
-        outer = np.asarray(sums[1 + k + k * k :], dtype=float).reshape(k, k) / n
-        if extra is not None:
-            extra["outer"] = outer
+        hess = np.asarray(sums[1 + k :], dtype=float).reshape(k, k) / n
         return value, grad, hess
 
+    def _outer_sums(self, theta, chunk) -> np.ndarray:
+        """The sum over the chunk of the outer products of per-observation scores: by
+        JAX, else by central differences of each observation's log-density."""
+        if self.choose_backend(chunk[:2]) == "jax":
+            jax, jnp, _, _, scores = self._jax
+            with _x64(jax):
+                s = np.asarray(scores(jnp.asarray(theta, dtype=jnp.float64), _to_jax(jnp, chunk)), dtype=float)
+        else:
+            steps = self.steps(theta)
+            cols = []
+            for i in range(len(theta)):
+                up, dn = list(theta), list(theta)
+                up[i] += steps[i]
+                dn[i] -= steps[i]
+                fu = self.each(chunk, tuple(up))
+                fd = self.each(chunk, tuple(dn))
+                cols.append((fu - fd) / (2.0 * steps[i]))
+            s = np.stack(cols, axis=-1)
+        return (s.T @ s).ravel()
+
     def empirical_information(self, theta, sample: Sample) -> np.ndarray:
-        """The mean outer product of the per-observation scores at theta (JAX models):
-        what Fisher scoring uses where no expected information is declared. NaN where
-        it is not computed (then the observed information stands in)."""
-        self.hessian(theta, sample)  # the pass at theta (cached) leaves it in the extras
-        return sample.extra.get("outer", np.full((len(theta),) * 2, math.nan))
+        """The mean outer product of the per-observation scores at theta: what Fisher
+        scoring uses where no expected information is declared (one more pass)."""
+        key = tuple(float(v) for v in theta)
+        found = sample.extra.get("outer_at")
+        if found is None or found[0] != key:
+            k = len(key)
+            total = np.asarray(sample.total(lambda c: self._outer_sums(key, c)), dtype=float)
+            found = sample.extra["outer_at"] = (key, total.reshape(k, k) / sample.n)
+        return found[1]
+
+    # -- the verdict at the end ----------------------------------------------------------------
+    def verdict(self, theta, start, status: str, sample: Sample, fixed=()):
+        """``(status, Outcome, message)`` for the non-regular ends that real models have
+        and the built-in families do not, else None: an unbounded likelihood (a scale
+        collapsing onto one observation), a parameter run to the edge of its interval
+        (a mixture weight to 0), a likelihood flat along a direction (parameters the
+        data do not determine), a saddle point. ``fixed``: indices held fixed."""
+        if status == "diverged" and not all(math.isfinite(v) for v in theta):
+            return None
+        theta = tuple(float(v) for v in theta)
+        free = [i for i in range(len(theta)) if i not in fixed]
+        value = self._mean(theta, sample)
+        if not math.isfinite(value):
+            return None
+        n = sample.n
+        # A scale that collapsed: is the likelihood unbounded as it goes to 0?
+        for i in free:
+            c, t0 = self.constraints[i], start[i]
+            if c is POSITIVE and math.isfinite(t0) and 0.0 < theta[i] < SHRUNK * t0:
+                rises = []
+                last = value
+                for j in (1, 2, 3):
+                    probe = list(theta)
+                    probe[i] = theta[i] * 10.0 ** -j
+                    v = self._mean(tuple(probe), sample)
+                    rises.append((v - last) * n)
+                    last = v
+                if all(r >= RISE for r in rises):
+                    name = self.param_names[i]
+                    where = self._largest(theta, sample)
+                    return ("boundary", Outcome("unbounded", name, None, t0, theta[i]),
+                            f"the likelihood is unbounded: as {name} -> 0 the log-likelihood grows without limit "
+                            f"(+{min(rises):.3g} or more for each tenfold decrease from {name} = {theta[i]:.3g}){where}; "
+                            f"no maximum exists and these estimates mean nothing. Start {name} nearer the data's "
+                            f"spread (a local maximum may exist inside), or keep it away from 0")
+        h = np.asarray(self.hessian(theta, sample), dtype=float)
+        grad = self.objective(sample)(theta)[1]
+        # A weight at the edge of its interval, the likelihood still rising towards it.
+        for i in free:
+            c, t, g = self.constraints[i], theta[i], grad[i]
+            if c is UNIT_INTERVAL and ((t < AT_EDGE and g < 0) or (t > 1.0 - AT_EDGE and g > 0)):
+                edge = 0 if t < 0.5 else 1
+                name = self.param_names[i]
+                flat = self._flat_parameters(theta, h, free, n, skip=i)
+                also = f"; there, {', '.join(flat)} no longer matter to the likelihood" if flat else ""
+                return ("boundary", Outcome("boundary", name, None, None, t),
+                        f"{name} ran to {edge} ({name} = {t:.3g}, the likelihood still rising towards it): the run ended "
+                        f"on the edge of the parameter space{also} (for a mixture: a component emptied; a model with "
+                        f"fewer components fits these data as well, or start elsewhere)")
+        if status != "converged":
+            return None
+        flat = self._flat_parameters(theta, h, free, n)
+        if flat:
+            return ("not_identified", Outcome("not_identified", flat[0], None),
+                    f"the data do not determine {', '.join(flat)}: moving {'it' if len(flat) == 1 else 'each'} by "
+                    f"its own size changes the log-likelihood by less than {FLAT_PARAMETER:g}; the estimate is not a "
+                    f"maximum but one point of a flat set. Hold {'it' if len(flat) == 1 else 'them'} fixed, or "
+                    f"remove {'it' if len(flat) == 1 else 'them'} from the model")
+        info = -h[np.ix_(free, free)] * n
+        if not np.all(np.isfinite(info)):
+            return None
+        d = np.sqrt(np.abs(np.diag(info)))  # (a negative diagonal: the likelihood is convex along that axis)
+        if not np.all(d > 0):
+            return None
+        scaled = info / np.outer(d, d)
+        eig, vec = np.linalg.eigh(0.5 * (scaled + scaled.T))
+        if eig[0] >= FLAT_DIRECTION:
+            return None
+        direction = vec[:, 0] / d
+        direction /= direction[np.argmax(np.abs(direction))]
+        names = [self.param_names[i] for i in free]
+        terms = [(a, nm) for a, nm in zip(direction, names) if abs(a) >= 1e-3]
+        if terms[0][0] < 0:  # (a direction has no sign: the first term positive)
+            terms = [(-a, nm) for a, nm in terms]
+        combo = " ".join(f"{'+' if a > 0 else '-'} {'' if abs(abs(a) - 1) < 1e-9 else f'{abs(a):.4g} '}{nm}"
+                         for a, nm in terms)[2:]
+        if eig[0] < -FLAT_DIRECTION * 100:
+            return ("stalled", Outcome("saddle", names[int(np.argmax(np.abs(direction)))], None),
+                    f"the gradient vanishes here but the log-likelihood rises along the direction ({combo}): a "
+                    f"saddle point, not a maximum (the information has the eigenvalue {eig[0]:.3g} after scaling "
+                    f"to unit diagonal); start elsewhere")
+        return ("not_identified", Outcome("not_identified", names[int(np.argmax(np.abs(direction)))], None),
+                f"the likelihood is flat along the direction ({combo}): the data determine the other combinations "
+                f"of {', '.join(n for n, a in zip(names, direction) if abs(a) >= 1e-3)} but not this one (the "
+                f"information is singular: eigenvalue {eig[0]:.2g} after scaling to unit diagonal); the estimate is "
+                f"one point of a flat ridge. Hold one of them fixed, or reparametrize")
+
+    def _mean(self, theta, sample: Sample) -> float:
+        return self.objective(sample)(theta)[0]
+
+    def _flat_parameters(self, theta, h, free, n, skip=None) -> list:
+        """The free parameters whose relative change moves the log-likelihood by less
+        than FLAT_PARAMETER (their curvature is nil)."""
+        out = []
+        for i in free:
+            if i == skip:
+                continue
+            size = max(abs(theta[i]), 1.0)
+            curv = -float(h[i, i]) * n * size * size
+            if math.isfinite(curv) and abs(curv) < FLAT_PARAMETER:
+                out.append(self.param_names[i])
+        return out
+
+    def _largest(self, theta, sample: Sample) -> str:
+        """The observation with the largest log-density at theta (the one a collapsing
+        component sits on), as a phrase."""
+        best = (-math.inf, None, None)
+        for offset, chunk in sample.source.chunks():
+            v = self.each(chunk, theta)
+            if v.shape != chunk.shape or not v.size:
+                continue
+            with np.errstate(invalid="ignore"):
+                j = int(np.nanargmax(np.where(np.isnan(v), -np.inf, v)))
+            if v[j] > best[0]:
+                best = (float(v[j]), offset + j, _row(chunk, j))
+        if best[1] is None:
+            return ""
+        return f": the log-density of the observation {best[2]} (index {best[1]}) is {best[0]:.4g} and rising"
 
     # -- checks at the start ----------------------------------------------------------------
     def check_at_start(self, theta, sample: Sample) -> None:
         """Refuse a start where the log-density is not finite or has the wrong shape, and
         a hand-written gradient that disagrees with finite differences there."""
+        joint = self.outside(theta)
+        if joint is not None:
+            raise ValueError(f"the start is not allowed: {joint[1]}")
         x = sample.source.x if getattr(sample.source, "x", None) is not None else None
         if x is None:
             x = next(c for _, c in sample.source.chunks())
         probe = x[: 1 << 14]
         try:
-            v = np.asarray(self.logpdf(probe, **self.unflatten(theta)), dtype=float)
+            v = self.each(probe, theta)
         except Exception as exc:
             raise ValueError(f"the model's logpdf raised at the start ({type(exc).__name__}: {exc})") from None
         self.choose_backend(probe[:2])

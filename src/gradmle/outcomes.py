@@ -24,6 +24,10 @@ OUTCOMES = {
     "float_resolution": "the update no longer changes the iterate in float64",
     "solver_stopped": "the external solver stopped itself before the convergence test held",
     "boundary": "the likelihood keeps increasing towards the edge of the parameter space",
+    "unbounded": "the likelihood is unbounded: it grows without limit as a parameter runs to the edge (no maximum exists)",
+    "not_identified": "the likelihood is flat along a direction at the end: the data do not determine a combination of "
+                      "the parameters",
+    "saddle": "the gradient vanishes but the likelihood still rises along a direction: a saddle point, not a maximum",
 }
 
 

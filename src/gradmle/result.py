@@ -14,8 +14,11 @@ __all__ = ["FitResult", "STATUSES", "HessianWarning"]
 #: without converging because it could make no further progress (a line search found
 #: no ascent, or the update no longer changes the iterate in float64). "boundary": the
 #: likelihood keeps increasing towards the edge of the parameter space (e.g. a
-#: Student-t whose df runs to infinity); the message names the limiting model.
-STATUSES = ("converged", "max_iter", "diverged", "stalled", "boundary")
+#: Student-t whose df runs to infinity); the message names the limiting model, or, for a
+#: model of the user's whose likelihood is unbounded, the parameter that collapses.
+#: "not_identified": the run stopped where the likelihood is flat along a direction (the
+#: data do not determine a combination of the parameters; models of the user's).
+STATUSES = ("converged", "max_iter", "diverged", "stalled", "boundary", "not_identified")
 
 
 class HessianWarning(UserWarning):
@@ -45,8 +48,9 @@ class FitResult:
         parameter space.
     status : str
         ``"converged"``, ``"max_iter"``, ``"diverged"``, ``"stalled"`` (no further
-        progress possible before max_iter) or ``"boundary"`` (the likelihood keeps
-        increasing towards the edge of the parameter space): see ``STATUSES``.
+        progress possible before max_iter), ``"boundary"`` (the likelihood keeps
+        increasing towards the edge of the parameter space) or ``"not_identified"``
+        (flat along a direction at the end): see ``STATUSES``.
     outcome : Outcome
         How the run ended, as a code from ``gradmle.OUTCOMES`` with the parameter,
         iteration and values involved (what the diagnosis reads).
