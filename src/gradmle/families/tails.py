@@ -52,7 +52,8 @@ with 16 Gauss-Legendre nodes in each of 13 panels graded geometrically towards t
 point (each panel as long as its distance from it), so that a bend of the log-density
 near the point is resolved as well as a long straight tail. What lies beyond is below
 e^-40 relative. The log-density is evaluated as a rise from that point (through expm1
-and log1p), so its weights keep their digits even where it is of size 1e5. The other tail's derivatives follow from p + q = 1: d log q = -(p/q) d log p,
+and log1p), so its weights keep their digits even where it is of size 1e5. The other
+tail's derivatives follow from p + q = 1: d log q = -(p/q) d log p,
 d2 log q = -(p/q) d2 log p - (p/q)(1 + p/q) (d log p)(d log p)^T.
 
 Measured against mpmath (tests/test_tails.py: central differences of 60-digit
@@ -383,18 +384,23 @@ class StudentT(LocScale):
 
         with np.errstate(divide="ignore"):
             c = np.log(np.abs(z))
-        log_small, _, log_big, quad = smaller_tail(
-            stdtr(nu, np.abs(z)), stdtr(nu, -np.abs(z)), order, lambda up: tail_moments(g, rise, 0.0, c, up, stats), log_c)
+        def quadrature(up):
+            return tail_moments(g, rise, 0.0, c, up, stats)
+
+        log_small, _, log_big, quad = smaller_tail(stdtr(nu, np.abs(z)), stdtr(nu, -np.abs(z)), order, quadrature, log_c)
         d1 = 0.5 * digamma_half(nu / 2)
         d2 = -0.25 * trigamma_half(nu / 2)
-        shape = None if order == 0 else Jet(log_small, d1 + quad[1][:, :1], quad[2][:, :1, :1] + d2 + quad[1][:, 1, None, None])
+        shape = None
+        if order > 0:
+            shape = Jet(log_small, d1 + quad[1][:, :1], quad[2][:, :1, :1] + d2 + quad[1][:, 1, None, None])
         # the tail beyond |z| is the upper one for z >= 0
         side = side_jet(log_small, z >= 0.0, log_big, shape, True)
         if order == 0:
             return side
         at_z = stats(c)  # (of |z| = e^c; -inf at z = 0 gives the limits)
         log_f = log_c - 0.5 * (nu + 1) * softplus(2.0 * c - log_nu)
-        dlogf_dz = -(nu + 1) * z / (nu + z * z) if (np.abs(z) < 1e150).all() else -(nu + 1) * np.sign(z) * np.exp(-c) * expit(2.0 * c - log_nu)
+        with np.errstate(over="ignore", divide="ignore"):
+            dlogf_dz = -(nu + 1) * np.where(np.abs(z) < 1e150, z / (nu + z * z), 1.0 / z)
         # f(z) / S: at z != 0 from the quadrature (the density in w at log|z| over the mass)
         with np.errstate(invalid="ignore"):
             log_hazard = np.where(z == 0.0, log_f - side.value, quad[3] - c + (log_small - side.value))
@@ -511,7 +517,8 @@ class Beta(Tail):
         p_lower, p_upper = betainc(a, b, x), betaincc(a, b, x)
         log_small, small_up, log_big, quad = smaller_tail(p_lower, p_upper, order, lambda up: tail_moments(
             lambda s: -a * softplus(-s) - b * softplus(s),
-            lambda m, d: -a * softplus_rise(-m, -d) - b * softplus_rise(m, d), math.log(a / b), np.log(x) - np.log1p(-x), up,
+            lambda m, d: -a * softplus_rise(-m, -d) - b * softplus_rise(m, d),
+            math.log(a / b), np.log(x) - np.log1p(-x), up,
             lambda s: np.stack([-softplus(-s), -softplus(s)], axis=-1)), neg_log_beta(a, b))
         shape = None
         if order > 0:
