@@ -70,6 +70,8 @@ def as_record(data, column=None, nonfinite: str = "raise", loc: float = 0.0) -> 
     many; NaN and infinite values are refused or dropped (``nonfinite``)."""
     if isinstance(data, DataRecord):
         return data
+    if isinstance(data, Columns):  # a table already checked (censored data)
+        return DataRecord(TableSource(data), choice("nonfinite", nonfinite, NONFINITE), loc)
     if isinstance(data, dict) or (hasattr(data, "columns") and hasattr(data, "to_dict") and not
                                   isinstance(data, np.ndarray) and len(getattr(data, "columns", ())) > 1):
         # Several named columns: a model of the user's receives them by name.

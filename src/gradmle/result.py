@@ -247,6 +247,8 @@ class FitResult:
             self.message,
             "",
         ]
+        if "censoring" in self.info:
+            lines.insert(1, f"data: {self.info['censoring']['described']}")
         import warnings
 
         with warnings.catch_warnings(record=True) as caught:

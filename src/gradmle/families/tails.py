@@ -79,7 +79,7 @@ from ..stats import log_ratio
 from .beta import digamma_diff, neg_log_beta, trigamma_diff
 from .special import digamma_half, lgamma_half, log_minus_digamma, trigamma_half
 
-__all__ = ["Jet", "Tail", "TAILS", "logsf", "logcdf", "log_interval", "SHAPE_MIN", "SHAPE_MAX"]
+__all__ = ["Jet", "Tail", "TAILS", "OutOfRange", "logsf", "logcdf", "log_interval", "SHAPE_MIN", "SHAPE_MAX"]
 
 #: The range of the shapes (gamma a, beta a and b, Student-t df) the quadrature is
 #: checked over (with margin); outside it the functions raise ValueError.
@@ -101,6 +101,10 @@ def graded_rule(levels: int = 12, nodes: int = 16):
 PHI, OMEGA = graded_rule()
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
+
+
+class OutOfRange(ValueError):
+    """A shape beyond the range over which the tails are computed and checked."""
 
 class Jet(NamedTuple):
     """A function of the parameters with its derivatives, per observation: value (n,),
@@ -292,7 +296,7 @@ class Tail:
                 raise ValueError(f"{self.name}: {name} = {v!r} is outside its domain")
         for i in self.shapes:
             if not SHAPE_MIN <= theta[i] <= SHAPE_MAX:
-                raise ValueError(f"{self.name}: {self.param_names[i]} = {theta[i]!r} is outside the range "
+                raise OutOfRange(f"{self.name}: {self.param_names[i]} = {theta[i]!r} is outside the range "
                                  f"[{SHAPE_MIN}, {SHAPE_MAX}] over which its tails are computed and checked")
         return theta
 
