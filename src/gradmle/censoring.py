@@ -310,40 +310,53 @@ class Censored(PassFamily):
         range over which the tails are computed (the optimizer then steps back)."""
         k = len(theta)
         try:
-            v, g, h = self._rows(theta, chunk)
+            return self._sums(theta, chunk)
         except OutOfRange:
             return np.full(1 + k + 2 * k * k, math.nan)
-        w = chunk.data.get("weight")
-        if w is None:
-            return np.concatenate([[v.sum()], g.sum(axis=0), h.sum(axis=0).ravel(), (g.T @ g).ravel()])
-        with np.errstate(invalid="ignore"):  # a zero weight on an impossible term
-            value = np.dot(w, np.where(w > 0, v, 0.0))
-        return np.concatenate([[value], w @ g, np.tensordot(w, h, axes=1).ravel(), ((g.T * w) @ g).ravel()])
 
-    def _rows(self, theta, chunk: Columns) -> tuple:
-        """Value, gradient and Hessian of each row's term (a late entry's term taken off)."""
-        name, k, n = self.name, len(theta), chunk.size
+    def _terms(self, theta, chunk: Columns):
+        """``(rows, (values, gradients, hessians))`` of each kind of row, and of the late
+        entries (to be taken off), as the rows' own arrays."""
+        name = self.name
         x, kind = chunk["x"], chunk["kind"]
-        v, g, h = np.empty(n), np.empty((n, k)), np.empty((n, k, k))
         for code in (EXACT, RIGHT, LEFT, INTERVAL):
-            mask = kind == code
-            if not mask.any():
+            rows = np.flatnonzero(kind == code)
+            if rows.size == chunk.size:
+                rows = slice(None)
+            elif not rows.size:
                 continue
-            xm = x[mask]
+            xm = x[rows]
             if code == EXACT:
-                term = logpdf(name, xm, theta)
+                yield rows, logpdf(name, xm, theta), 1.0
             elif code == RIGHT:
-                term = logsf(name, xm, theta, 2)
+                yield rows, logsf(name, xm, theta, 2), 1.0
             elif code == LEFT:
-                term = logcdf(name, xm, theta, 2)
+                yield rows, logcdf(name, xm, theta, 2), 1.0
             else:
-                term = log_interval(name, xm, chunk["upper"][mask], theta, 2)
-            v[mask], g[mask], h[mask] = term
+                yield rows, log_interval(name, xm, chunk["upper"][rows], theta, 2), 1.0
         entry = chunk.data.get("entry")
         if entry is not None:
-            ve, ge, he = logsf(name, entry, theta, 2)
-            v, g, h = v - ve, g - ge, h - he
-        return v, g, h
+            yield slice(None), logsf(name, entry, theta, 2), -1.0
+
+    def _sums(self, theta, chunk: Columns) -> np.ndarray:
+        k = len(theta)
+        weight = chunk.data.get("weight")
+        value, grad, hess = 0.0, np.zeros(k), np.zeros((k, k))
+        scores = np.zeros((chunk.size, k))  # each row's score, for the outer products
+        for rows, (v, g, h), sign in self._terms(theta, chunk):
+            w = None if weight is None else weight[rows]
+            if w is None:
+                value += sign * v.sum()
+                grad += sign * g.sum(axis=0)
+                hess += sign * h.sum(axis=0)
+            else:
+                with np.errstate(invalid="ignore"):  # a zero weight on an impossible term
+                    value += sign * np.dot(w, np.where(w > 0, v, 0.0))
+                grad += sign * (w @ g)
+                hess += sign * np.tensordot(w, h, axes=1)
+            scores[rows] += sign * g
+        outer = scores.T @ scores if weight is None else (scores.T * weight) @ scores
+        return np.concatenate([[value], grad, hess.ravel(), outer.ravel()])
 
     def assemble(self, theta, sums: np.ndarray, n: int, extra=None):
         k = len(theta)
