@@ -245,3 +245,20 @@ def test_interval_derivatives_and_infinite_ends(name):
     sf = logsf(name, np.array([0.5]), theta, order=2)
     for u, w in zip(same, sf):
         assert np.allclose(u, w, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize("name, theta, a, width", [
+    ("beta", (2.0, 5.0), 1e-30, 2.8e-44), ("normal", (0.5, 2.0), 1.0, 1e-9), ("gamma", (2.5, 1.5), 3.0, 1e-8),
+    ("weibull", (1.7, 2.0), 50.0, 1e-7), ("student_t", (2.5, 0.0, 1.0), -1e3, 1e-6),
+])
+def test_a_narrow_interval_keeps_its_digits(name, theta, a, width):
+    # F(b) - F(a) would cancel to a few digits (or none): the interval is integrated.
+    v, g, _ = log_interval(name, np.array([a]), np.array([a + width]), theta, order=2)
+    assert v[0] == pytest.approx(mp_interval(name, a, a + width, theta), rel=1e-12)
+    for i in range(len(theta)):
+        step = 1e-6 * abs(theta[i]) or 1e-6
+        up, dn = list(theta), list(theta)
+        up[i] += step
+        dn[i] -= step
+        fd = (log_interval(name, a, a + width, tuple(up)) - log_interval(name, a, a + width, tuple(dn))) / (2 * step)
+        assert g[0, i] == pytest.approx(fd, rel=1e-6, abs=1e-8)

@@ -34,6 +34,7 @@ from .families.density import DENSITIES, logpdf
 from .families.tails import SHAPE_MAX, OutOfRange, log_interval, logcdf, logsf
 from .io import DataError
 from .source import Columns
+from .stats import sum_of_products
 
 __all__ = ["Censored", "Counts", "censored", "censored_table", "count", "KINDS", "is_censored_input"]
 
@@ -68,6 +69,12 @@ class Counts(NamedTuple):
     def to_dict(self) -> dict:
         return {"observed": self.observed, "right_censored": self.right, "left_censored": self.left,
                 "interval_censored": self.interval, "truncated": self.truncated, "rows": self.rows}
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    # Not np.dot: BLAS would split a chunk's dot product over spinning threads (see
+    # stats.sum_of_products).
+    return sum_of_products(a, b, np.empty_like(a))
 
 
 def _n(v: float) -> str:
@@ -341,6 +348,8 @@ class Censored(PassFamily):
     def _sums(self, theta, chunk: Columns) -> np.ndarray:
         k = len(theta)
         weight = chunk.data.get("weight")
+        if self.name in ("weibull", "exponential") and not np.any(chunk["kind"] >= LEFT):
+            return self._power_sums(theta, chunk, weight)
         value, grad, hess = 0.0, np.zeros(k), np.zeros((k, k))
         scores = np.zeros((chunk.size, k))  # each row's score, for the outer products
         for rows, (v, g, h), sign in self._terms(theta, chunk):
@@ -351,12 +360,47 @@ class Censored(PassFamily):
                 hess += sign * h.sum(axis=0)
             else:
                 with np.errstate(invalid="ignore"):  # a zero weight on an impossible term
-                    value += sign * np.dot(w, np.where(w > 0, v, 0.0))
-                grad += sign * (w @ g)
-                hess += sign * np.tensordot(w, h, axes=1)
+                    value += sign * float((w * np.where(w > 0, v, 0.0)).sum())
+                grad += sign * (w[:, None] * g).sum(axis=0)
+                hess += sign * (w[:, None, None] * h).sum(axis=0)
             scores[rows] += sign * g
-        outer = scores.T @ scores if weight is None else (scores.T * weight) @ scores
+        weighted = scores if weight is None else scores * weight[:, None]
+        outer = (weighted[:, :, None] * scores[:, None, :]).sum(axis=0)
         return np.concatenate([[value], grad, hess.ravel(), outer.ravel()])
+
+    def _power_sums(self, theta, chunk: Columns, weight) -> np.ndarray:
+        """The Weibull (exponential: c = 1) with observed and right-censored rows and
+        late entries: log f = log c - log scale + (c - 1) r - u and log S = -u, with
+        r = log(x / scale) and u = e^(c r), so one pass gives everything from sums of
+        u, u r and u r^2 (an entry's u taken off) and of r over the observed rows."""
+        c, scale = (theta[0], theta[1]) if len(theta) == 2 else (1.0, theta[0])
+        x, exact = chunk["x"], chunk["kind"] == EXACT
+        w = np.ones(x.size) if weight is None else weight
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            r = np.log(x / scale)
+            u = np.exp(c * r)
+            ur = np.where(u > 0, u * r, 0.0)  # (a value at 0 is an entry at 0: no term)
+            we = w * exact
+            d, r1 = we.sum(), _dot(we, r)
+            entry = chunk.data.get("entry")
+            t0, t1, t2 = _dot(w, u), _dot(w, ur), _dot(w, np.where(u > 0, ur * r, 0.0))
+            if entry is not None:
+                re = np.log(entry / scale)
+                ue = np.exp(c * re)
+                ure = np.where(ue > 0, ue * re, 0.0)
+                t0, t1, t2 = t0 - _dot(w, ue), t1 - _dot(w, ure), t2 - _dot(w, np.where(ue > 0, ure * re, 0.0))
+            # each row's score in (c, scale), for the outer products
+            sc = np.where(exact, 1.0 / c + r, 0.0) - ur
+            ss = c * (u - exact) / scale
+            if entry is not None:
+                sc, ss = sc + ure, ss - c * ue / scale
+        value = d * math.log(c / scale) + (c - 1.0) * r1 - t0
+        g_c, g_s = d / c + r1 - t1, c * (t0 - d) / scale
+        h_cc, h_cs, h_ss = -d / (c * c) - t2, (t0 - d + c * t1) / scale, c * (d - t0 - c * t0) / (scale * scale)
+        if len(theta) == 1:
+            return np.array([value, g_s, h_ss, _dot(w * ss, ss)])
+        outer = [_dot(w * sc, sc), _dot(w * sc, ss), _dot(w * ss, ss)]
+        return np.array([value, g_c, g_s, h_cc, h_cs, h_cs, h_ss, outer[0], outer[1], outer[1], outer[2]])
 
     def assemble(self, theta, sums: np.ndarray, n: int, extra=None):
         k = len(theta)
