@@ -280,6 +280,7 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None, second_s
     stats = reduced.stats
     if hasattr(fam, "check_at_start"):  # a model of the user's: its log-density and gradient at the start
         fam.check_at_start(theta0, stats)
+        fam.plan_passes(stats, ran.uses_information)
     problem = Problem(fam, stats, transforms, fixed)
     step = _step(fam, ran, options, reduced, options.parametrization)
     box = frame(fam, reduced, theta0)

@@ -499,9 +499,24 @@ class Model(PassFamily):
             s = np.stack(cols, axis=-1)
         return (s.T @ s).ravel()
 
+    def plan_passes(self, sample: Sample, information: bool) -> None:
+        """What each pass of the coming run sums: with ``information`` (Fisher scoring),
+        the outer products of the per-observation scores too, so that the empirical
+        information at a point comes from the same pass as the value and gradient."""
+        sample.extra["outer"] = information
+
+    def _pass(self, theta, sample: Sample):
+        if not sample.extra.get("outer"):
+            return super()._pass(theta, sample)
+        k = len(theta)
+        sums = sample.total(lambda c: np.concatenate([self.chunk_sums(theta, c), self._outer_sums(theta, c)]))
+        sample.extra["outer_at"] = (tuple(float(v) for v in theta), sums[1 + k + k * k :].reshape(k, k) / sample.n)
+        return self.assemble(theta, sums[: 1 + k + k * k], sample.n)
+
     def empirical_information(self, theta, sample: Sample) -> np.ndarray:
         """The mean outer product of the per-observation scores at theta: what Fisher
-        scoring uses where no expected information is declared (one more pass)."""
+        scoring uses where no expected information is declared (summed in the pass that
+        evaluated theta while a run plans for it, see ``plan_passes``; else one more pass)."""
         key = tuple(float(v) for v in theta)
         found = sample.extra.get("outer_at")
         if found is None or found[0] != key:
@@ -636,9 +651,12 @@ class Model(PassFamily):
         joint = self.outside(theta)
         if joint is not None:
             raise ValueError(f"the start is not allowed: {joint[1]}")
-        x = sample.source.x if getattr(sample.source, "x", None) is not None else None
+        x = sample.x
         if x is None:
-            x = next(c for _, c in sample.source.chunks())
+            source = sample.source
+            passes = source.passes
+            x = next(c for _, c in source.chunks())
+            source.passes = passes  # (a look at the first chunk, not a pass over the data)
         probe = x[: 1 << 14]
         try:
             v = self.each(probe, theta)

@@ -44,21 +44,30 @@ class Refine(Exception):
 
 
 class Cached:
-    """A one-entry cache: the objective stores what one evaluation computed at the last
-    point, so the Hessian at that same point costs nothing more."""
+    """A small cache of what one evaluation computed at each of the last few points:
+    the Hessian at an evaluated point costs nothing more, and neither do the
+    statistical scales at every point of a sweep (a coordinate scheme evaluates up to
+    ``n_inner`` times the number of parameters points before they are recorded)."""
 
     __slots__ = ("cache",)
+
+    #: Points remembered (the oldest is forgotten first).
+    SIZE = 64
 
     def __init__(self):
         self.cache: dict = {}
 
     def at(self, theta, compute):
-        """``compute(theta)``, remembered for the last theta asked."""
+        """``compute(theta)``, remembered for the last ``SIZE`` points asked."""
         theta = tuple(theta)
-        if self.cache.get("theta") != theta:
-            value = compute(theta)  # (stored after: a computation that raised leaves no entry)
-            self.cache["theta"], self.cache["value"] = theta, value
-        return self.cache["value"]
+        cache = self.cache
+        if theta in cache:
+            return cache[theta]
+        value = compute(theta)  # (stored after: a computation that raised leaves no entry)
+        if len(cache) >= self.SIZE:
+            del cache[next(iter(cache))]
+        cache[theta] = value
+        return value
 
 
 class Sample(Cached):
