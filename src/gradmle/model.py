@@ -106,6 +106,11 @@ def _to_jax(jnp, x):
     return jnp.asarray(x, dtype=jnp.float64)
 
 
+def _as_arrays(x):
+    """A chunk (an array, or Columns by name) as numpy float64 arrays."""
+    return {k: np.asarray(v, dtype=float) for k, v in x.items()} if hasattr(x, "items") else np.asarray(x, dtype=float)
+
+
 #: Compiled JAX functions by (log-density, parameter layout), oldest first.
 _COMPILED: dict = {}
 
@@ -358,13 +363,16 @@ class Model(PassFamily):
         def each(theta, x):
             return logpdf(x, **params_of(theta))
 
+        def sums(theta, x):  # [value, gradient, Hessian]: one call, one transfer back
+            value, grad = jax.value_and_grad(total)(theta, x)
+            return jnp.concatenate([value[None], grad, jax.hessian(total)(theta, x).ravel()])
+
         # Compiled once per log-density and parameter layout: a model made again (in a
         # notebook, in a loop) reuses the compiled functions.
         key = (logpdf, self.blocks)
         compiled = _COMPILED.get(key)
         if compiled is None:
-            compiled = (jax.jit(jax.value_and_grad(total)), jax.jit(jax.hessian(total)),
-                        jax.jit(jax.jacfwd(each)))  # (per-observation scores, n x k: forward mode)
+            compiled = (jax.jit(sums), jax.jit(jax.jacfwd(each)))  # (per-observation scores, n x k: forward mode)
         self._jax = (jax, jnp, *compiled)
         # A trace (without compiling) proves the log-density a JAX function, or not.
         try:
@@ -406,13 +414,9 @@ class Model(PassFamily):
         k = len(theta)
         backend = self.choose_backend(chunk[:2])
         if backend == "jax":
-            jax, jnp, value_grad, hessian, scores = self._jax
-            with _x64(jax):
-                t = jnp.asarray(theta, dtype=jnp.float64)
-                xj = _to_jax(jnp, chunk)
-                v, g = value_grad(t, xj)
-                h = hessian(t, xj)
-            return np.concatenate([[float(v)], np.asarray(g, float), np.asarray(h, float).ravel()])
+            jax, _, sums, _ = self._jax
+            with _x64(jax):  # (numpy arguments: jit takes them as they are, in float64)
+                return np.asarray(sums(np.asarray(theta, dtype=float), _as_arrays(chunk)), dtype=float)
         params = self.unflatten(theta)
         if backend == "hand":
             v = self.each(chunk, theta)
@@ -483,7 +487,7 @@ class Model(PassFamily):
         """The sum over the chunk of the outer products of per-observation scores: by
         JAX, else by central differences of each observation's log-density."""
         if self.choose_backend(chunk[:2]) == "jax":
-            jax, jnp, _, _, scores = self._jax
+            jax, jnp, _, scores = self._jax
             with _x64(jax):
                 s = np.asarray(scores(jnp.asarray(theta, dtype=jnp.float64), _to_jax(jnp, chunk)), dtype=float)
         else:
