@@ -297,6 +297,11 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None, second_s
     if method.name == "auto":
         out["message"] = f"auto ran {ran.name}: {out['message']}"
     info = {"method": ran.name, "elapsed": elapsed, "ngev": problem.ngev, "step": step}
+    if problem.information:  # (scoring steps: what stood for the Fisher information)
+        info["information"] = " and ".join(problem.information)
+        if "empirical" in problem.information:
+            out["message"] += (" [the scoring steps used the empirical information, the sum of outer products of "
+                               f"the per-observation scores: the {fam.name} model declares no expected information]")
     if out["status"] != "diverged" and hasattr(fam, "canonical"):  # (a mixture's labels)
         relabelled = fam.canonical(out["theta"], options.fixed)
         if relabelled is not None:
