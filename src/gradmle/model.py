@@ -174,6 +174,7 @@ class Model(PassFamily):
 
     learns: tuple = ()
     support = "real"
+    columns = True
 
     def __init__(self, logpdf: Callable, params: dict, grad: Callable | None = None, hess: Callable | None = None,
                  derivatives: str = "auto", name: str | None = None, components=None):

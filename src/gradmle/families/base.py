@@ -118,6 +118,9 @@ class Family:
     #: True when the support starts at ``loc`` and ``loc`` is not estimated: then
     #: ``fixed={"loc": c}`` fits the data minus c (default 0), as scipy's ``floc``.
     shiftable: bool = False
+    #: True when the log-density reads several named columns (a model of the user's);
+    #: the others fit one sample and refuse a table.
+    columns: bool = False
     #: True when the reduction yields statistics that make every evaluation O(1);
     #: False when each evaluation of the likelihood is a pass over the data.
     sufficient: bool = True
@@ -273,7 +276,12 @@ class Family:
 
     # -- results ----------------------------------------------------------------------
     def frozen(self, params: dict, loc: float = 0.0):
-        """The scipy.stats frozen distribution with these parameters."""
+        """The scipy.stats frozen distribution with these parameters; refused for a
+        family that has none (a model of the user's)."""
+        if not self.scipy_name:
+            raise ValueError(f"the {self.name} model is no scipy.stats distribution, so it has no frozen form: "
+                             f"evaluate its log-density at the estimates instead (model.logpdf(x, "
+                             f"**model.full(result.params)))")
         import scipy.stats
 
         dist = getattr(scipy.stats, self.scipy_name)
