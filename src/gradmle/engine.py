@@ -147,7 +147,7 @@ def check_options(family="normal", method="auto", step=None, init=None, max_iter
                 raise ValueError(f"{name} is both in init and in fixed; give it in one of them")
     nonfinite = choice("nonfinite", nonfinite, NONFINITE)
     # A registered family is named; any other (a family of the user's) is kept as it is.
-    family = fam.name if FAMILIES.get(fam.name) is fam else fam
+    family = fam.name if _kind(fam) == "family" else fam
     return Options(family, m.name, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed, nonfinite)
 
 
@@ -280,6 +280,7 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None, second_s
     stats = reduced.stats
     if hasattr(fam, "check_at_start"):  # a model of the user's: its log-density and gradient at the start
         fam.check_at_start(theta0, stats)
+        fam.plan_passes(stats, ran.uses_information)
     problem = Problem(fam, stats, transforms, fixed)
     step = _step(fam, ran, options, reduced, options.parametrization)
     box = frame(fam, reduced, theta0)
@@ -298,6 +299,11 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None, second_s
     info = {"method": ran.name, "elapsed": elapsed, "ngev": problem.ngev, "step": step}
     if hasattr(fam, "counts"):  # censored, truncated or weighted data
         info["censoring"] = dict(fam.counts.to_dict(), described=fam.counts.describe())
+    if problem.information:  # (scoring steps: what stood for the Fisher information)
+        info["information"] = " and ".join(problem.information)
+        if "empirical" in problem.information:
+            out["message"] += (" [the scoring steps used the empirical information, the sum of outer products of "
+                               f"the per-observation scores: the {fam.name} model declares no expected information]")
     if out["status"] != "diverged" and hasattr(fam, "canonical"):  # (a mixture's labels)
         relabelled = fam.canonical(out["theta"], options.fixed)
         if relabelled is not None:
@@ -377,12 +383,18 @@ def _point(params: dict) -> str:
     return ", ".join(f"{k}={v:.4g}" for k, v in params.items())
 
 
+def _kind(fam: Family) -> str:
+    """"family" for a registered family, "model" for one of the user's."""
+    return "family" if FAMILIES.get(fam.name) is fam else "model"
+
+
 def _closed_form_run(problem: Problem, box) -> dict:
     fam, stats = problem.family, problem.stats
     theta = fam.closed_form(stats, problem.fixed)
     if theta is None:
         what = " with " + ", ".join(fam.param_names[i] for i in problem.fixed) + " fixed" if problem.fixed else ""
-        raise ValueError(f"the {fam.name} family has no closed-form MLE{what}; choose an iterative method such as 'auto'")
+        raise ValueError(f"the {fam.name} {_kind(fam)} has no closed-form MLE{what}; choose an iterative method such "
+                         "as 'auto'")
     monitor = Monitor(problem, 1.0, box)
     u = problem.working(theta)
     value, grad = problem.f(u)

@@ -43,14 +43,18 @@ def fit(
         One of ``gradmle.FAMILIES``: normal (``mu``, ``sigma``), exponential,
         lognormal, gamma, weibull, student_t, laplace, logistic, poisson, nbinom,
         beta, with scipy.stats' parameter names (aliases such as ``"norm"`` and
-        ``"t"`` are accepted).
+        ``"t"`` are accepted); or a :class:`gradmle.Model` of your own.
     method : str
         ``"auto"`` (default: safeguarded Newton, see ``AUTO_METHOD``);
         ``"gradient"``: simultaneous fixed-step gradient ascent;
         ``"sequential"``: the same, each parameter using the already updated ones
         (sigma uses the new mu); ``"coordinate"``: ``n_inner`` steps on each
         parameter in turn, ``n_outer`` sweeps; ``"fisher"``: Fisher scoring (natural
-        gradient, scale-free); ``"newton"``: Newton with a Fisher/gradient fallback
+        gradient, scale-free) with the family's expected information, or, for a
+        :class:`gradmle.Model` (which declares none), the empirical information: the
+        sum of outer products of the per-observation scores, divided by n, summed in
+        the same pass as the value and gradient (``result.info["information"]`` is
+        ``"expected"`` or ``"empirical"``, and the message says so); ``"newton"``: Newton with a Fisher/gradient fallback
         where the Hessian is not negative definite, and backtracking; ``"linesearch"``:
         gradient ascent with Armijo backtracking; ``"adam"``: Adam; ``"lbfgs"``:
         scipy's L-BFGS-B; ``"closed_form"``.

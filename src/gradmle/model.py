@@ -106,6 +106,11 @@ def _to_jax(jnp, x):
     return jnp.asarray(x, dtype=jnp.float64)
 
 
+def _as_arrays(x):
+    """A chunk (an array, or Columns by name) as numpy float64 arrays."""
+    return {k: np.asarray(v, dtype=float) for k, v in x.items()} if hasattr(x, "items") else np.asarray(x, dtype=float)
+
+
 #: Compiled JAX functions by (log-density, parameter layout), oldest first.
 _COMPILED: dict = {}
 
@@ -169,6 +174,7 @@ class Model(PassFamily):
 
     learns: tuple = ()
     support = "real"
+    columns = True
 
     def __init__(self, logpdf: Callable, params: dict, grad: Callable | None = None, hess: Callable | None = None,
                  derivatives: str = "auto", name: str | None = None, components=None):
@@ -358,13 +364,16 @@ class Model(PassFamily):
         def each(theta, x):
             return logpdf(x, **params_of(theta))
 
+        def sums(theta, x):  # [value, gradient, Hessian]: one call, one transfer back
+            value, grad = jax.value_and_grad(total)(theta, x)
+            return jnp.concatenate([value[None], grad, jax.hessian(total)(theta, x).ravel()])
+
         # Compiled once per log-density and parameter layout: a model made again (in a
         # notebook, in a loop) reuses the compiled functions.
         key = (logpdf, self.blocks)
         compiled = _COMPILED.get(key)
         if compiled is None:
-            compiled = (jax.jit(jax.value_and_grad(total)), jax.jit(jax.hessian(total)),
-                        jax.jit(jax.jacfwd(each)))  # (per-observation scores, n x k: forward mode)
+            compiled = (jax.jit(sums), jax.jit(jax.jacfwd(each)))  # (per-observation scores, n x k: forward mode)
         self._jax = (jax, jnp, *compiled)
         # A trace (without compiling) proves the log-density a JAX function, or not.
         try:
@@ -406,13 +415,9 @@ class Model(PassFamily):
         k = len(theta)
         backend = self.choose_backend(chunk[:2])
         if backend == "jax":
-            jax, jnp, value_grad, hessian, scores = self._jax
-            with _x64(jax):
-                t = jnp.asarray(theta, dtype=jnp.float64)
-                xj = _to_jax(jnp, chunk)
-                v, g = value_grad(t, xj)
-                h = hessian(t, xj)
-            return np.concatenate([[float(v)], np.asarray(g, float), np.asarray(h, float).ravel()])
+            jax, _, sums, _ = self._jax
+            with _x64(jax):  # (numpy arguments: jit takes them as they are, in float64)
+                return np.asarray(sums(np.asarray(theta, dtype=float), _as_arrays(chunk)), dtype=float)
         params = self.unflatten(theta)
         if backend == "hand":
             v = self.each(chunk, theta)
@@ -483,7 +488,7 @@ class Model(PassFamily):
         """The sum over the chunk of the outer products of per-observation scores: by
         JAX, else by central differences of each observation's log-density."""
         if self.choose_backend(chunk[:2]) == "jax":
-            jax, jnp, _, _, scores = self._jax
+            jax, jnp, _, scores = self._jax
             with _x64(jax):
                 s = np.asarray(scores(jnp.asarray(theta, dtype=jnp.float64), _to_jax(jnp, chunk)), dtype=float)
         else:
@@ -499,9 +504,24 @@ class Model(PassFamily):
             s = np.stack(cols, axis=-1)
         return (s.T @ s).ravel()
 
+    def plan_passes(self, sample: Sample, information: bool) -> None:
+        """What each pass of the coming run sums: with ``information`` (Fisher scoring),
+        the outer products of the per-observation scores too, so that the empirical
+        information at a point comes from the same pass as the value and gradient."""
+        sample.extra["outer"] = information
+
+    def _pass(self, theta, sample: Sample):
+        if not sample.extra.get("outer"):
+            return super()._pass(theta, sample)
+        k = len(theta)
+        sums = sample.total(lambda c: np.concatenate([self.chunk_sums(theta, c), self._outer_sums(theta, c)]))
+        sample.extra["outer_at"] = (tuple(float(v) for v in theta), sums[1 + k + k * k :].reshape(k, k) / sample.n)
+        return self.assemble(theta, sums[: 1 + k + k * k], sample.n)
+
     def empirical_information(self, theta, sample: Sample) -> np.ndarray:
         """The mean outer product of the per-observation scores at theta: what Fisher
-        scoring uses where no expected information is declared (one more pass)."""
+        scoring uses where no expected information is declared (summed in the pass that
+        evaluated theta while a run plans for it, see ``plan_passes``; else one more pass)."""
         key = tuple(float(v) for v in theta)
         found = sample.extra.get("outer_at")
         if found is None or found[0] != key:
@@ -636,9 +656,12 @@ class Model(PassFamily):
         joint = self.outside(theta)
         if joint is not None:
             raise ValueError(f"the start is not allowed: {joint[1]}")
-        x = sample.source.x if getattr(sample.source, "x", None) is not None else None
+        x = sample.x
         if x is None:
-            x = next(c for _, c in sample.source.chunks())
+            source = sample.source
+            passes = source.passes
+            x = next(c for _, c in source.chunks())
+            source.passes = passes  # (a look at the first chunk, not a pass over the data)
         probe = x[: 1 << 14]
         try:
             v = self.each(probe, theta)

@@ -43,6 +43,11 @@ class Problem:
         self.identity = not self.fixed and all(t is IDENTITY for t in transforms)
         self.nfev = 0
         self.ngev = 0  # Hessian or Fisher evaluations
+        #: The kinds of information Fisher scoring used: "expected" (the family's Fisher
+        #: information), "empirical" (the mean outer product of the per-observation
+        #: scores, for a model that declares none) or "observed" (-H, where neither is
+        #: available or finite).
+        self.information: list[str] = []
         obj = family.objective(stats)
         nan_grad = (NAN,) * len(self.free)
         natural, free = self.natural, self.free
@@ -200,15 +205,19 @@ class Problem:
         """Fisher information of one observation with respect to u."""
         self.ngev += 1
         theta = self.natural(u)
+        kind = "expected"
         try:
             f = np.asarray(self.family.fisher(theta), dtype=float)
         except NotImplementedError:  # without a Fisher information: the empirical one, else the observed
             empirical = getattr(self.family, "empirical_information", None)
             f = empirical(theta, self.stats) if empirical is not None else np.full((len(theta),) * 2, math.nan)
+            kind = "empirical"
             if not np.all(np.isfinite(f)):
-                f = self._observed(theta)
+                f, kind = self._observed(theta), "observed"
         except ARITHMETIC:
             f = np.full((len(theta), len(theta)), math.nan)
+        if kind not in self.information:
+            self.information.append(kind)
         if self.identity:
             return f
         if self.fixed:

@@ -222,15 +222,15 @@ class FitResult:
             "reference": None if self.reference is None else {k: _num(v) for k, v in self.reference.items()},
             "error": _num(self.error),
             "outcome": None if self.outcome is None else _plain(self.outcome._asdict()),
-            "options": _plain(dict(self.options, family=self.family)),
+            "options": _options(self.options),
             "info": _plain({k: v for k, v in self.info.items() if k not in ("reference_scales",)}),
             "diagnosis": None if d is None else {
                 "cause": d.cause,
                 "meaning": d.meaning,
                 "explanation": d.explanation,
                 "bound": _num(d.bound),
-                "remedies": [{"description": r.description, "options": r.options, "nit": r.nit, "error": _num(r.error)}
-                             for r in d.remedies],
+                "remedies": [{"description": r.description, "options": _options(r.options), "nit": r.nit,
+                              "error": _num(r.error)} for r in d.remedies],
             },
         }
         if trace:
@@ -299,6 +299,14 @@ def _num(v):
         return v
     v = float(v)
     return v if math.isfinite(v) else None
+
+
+def _options(options: dict) -> dict:
+    """Options as plain JSON values: a registered family by its name, a model of the
+    user's (an object, which JSON cannot hold) by its repr, ``<Model name: params>``,
+    which names it without passing for a registered family of the same name."""
+    family = options.get("family")
+    return _plain(dict(options, family=family if isinstance(family, str) else repr(family)))
 
 
 def _plain(v):

@@ -134,8 +134,11 @@ def stability_of(fam, reduced, method: str, parametrization: str, n_inner: int =
     bound = bound_for(method, hess, info, n_inner)
     labels = ", ".join(problem.labels())
     if row.uses_information:
+        what = {"expected": "the Fisher information", "observed": "the observed information -H",
+                "empirical": "the empirical information (the mean outer product of the per-observation scores: the "
+                             "model declares no expected information)"}[problem.information[-1]]
         formula = (
-            f"gamma < 2 / max|eig(F^-1 H)| = {bound:.4g} with F the Fisher information and H the Hessian "
+            f"gamma < 2 / max|eig(F^-1 H)| = {bound:.4g} with F {what} and H the Hessian "
             f"in ({labels}) at the optimum (2 when H = -F there: scale-free)"
         )
     else:

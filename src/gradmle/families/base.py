@@ -44,21 +44,30 @@ class Refine(Exception):
 
 
 class Cached:
-    """A one-entry cache: the objective stores what one evaluation computed at the last
-    point, so the Hessian at that same point costs nothing more."""
+    """A small cache of what one evaluation computed at each of the last few points:
+    the Hessian at an evaluated point costs nothing more, and neither do the
+    statistical scales at every point of a sweep (a coordinate scheme evaluates up to
+    ``n_inner`` times the number of parameters points before they are recorded)."""
 
     __slots__ = ("cache",)
+
+    #: Points remembered (the oldest is forgotten first).
+    SIZE = 64
 
     def __init__(self):
         self.cache: dict = {}
 
     def at(self, theta, compute):
-        """``compute(theta)``, remembered for the last theta asked."""
+        """``compute(theta)``, remembered for the last ``SIZE`` points asked."""
         theta = tuple(theta)
-        if self.cache.get("theta") != theta:
-            value = compute(theta)  # (stored after: a computation that raised leaves no entry)
-            self.cache["theta"], self.cache["value"] = theta, value
-        return self.cache["value"]
+        cache = self.cache
+        if theta in cache:
+            return cache[theta]
+        value = compute(theta)  # (stored after: a computation that raised leaves no entry)
+        if len(cache) >= self.SIZE:
+            del cache[next(iter(cache))]
+        cache[theta] = value
+        return value
 
 
 class Sample(Cached):
@@ -109,6 +118,9 @@ class Family:
     #: True when the support starts at ``loc`` and ``loc`` is not estimated: then
     #: ``fixed={"loc": c}`` fits the data minus c (default 0), as scipy's ``floc``.
     shiftable: bool = False
+    #: True when the log-density reads several named columns (a model of the user's);
+    #: the others fit one sample and refuse a table.
+    columns: bool = False
     #: True when the reduction yields statistics that make every evaluation O(1);
     #: False when each evaluation of the likelihood is a pass over the data.
     sufficient: bool = True
@@ -264,7 +276,12 @@ class Family:
 
     # -- results ----------------------------------------------------------------------
     def frozen(self, params: dict, loc: float = 0.0):
-        """The scipy.stats frozen distribution with these parameters."""
+        """The scipy.stats frozen distribution with these parameters; refused for a
+        family that has none (a model of the user's)."""
+        if not self.scipy_name:
+            raise ValueError(f"the {self.name} model is no scipy.stats distribution, so it has no frozen form: "
+                             f"evaluate its log-density at the estimates instead (model.logpdf(x, "
+                             f"**model.full(result.params)))")
         import scipy.stats
 
         dist = getattr(scipy.stats, self.scipy_name)
