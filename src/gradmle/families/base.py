@@ -120,6 +120,9 @@ class Family:
     #: True when the family keeps its location to full precision itself (so the data
     #: need not be taken about a value in their middle; see gradmle.units).
     centers_itself: bool = False
+    #: True when the log-density can receive several named columns (a mapping name ->
+    #: array): gradmle.Model. A built-in family fits one column of values.
+    takes_columns: bool = False
     #: False when the log-likelihood has kinks (Laplace in loc): "auto" then returns
     #: the closed form instead of iterating.
     smooth: bool = True
