@@ -126,15 +126,20 @@ def brief(exc: BaseException, code=None) -> str:
     if len(first) > 200:
         first = first[:197] + "..."
     out = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-    if code is not None:
-        tb, line = exc.__traceback__, None
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename == code.co_filename:
-                line = tb.tb_lineno
-            tb = tb.tb_next
-        if line is not None:
-            out += f", at line {line} of {code.co_filename.rsplit('/', 1)[-1]}"
+    line = raised_at(exc, code.co_filename) if code is not None else None
+    if line is not None:
+        out += f", at line {line} of {code.co_filename.rsplit('/', 1)[-1]}"
     return out
+
+
+def raised_at(exc: BaseException, filename: str) -> int | None:
+    """The last line of the file ``filename`` that the exception passed through."""
+    tb, line = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def _row(chunk, j: int) -> str:
@@ -437,9 +442,12 @@ class Model(PassFamily):
                 one = lambda t, x: jnp.sum(logpdf(x, **split(t, jnp)))  # noqa: E731
                 fn = _COMPILED[("values", self.logpdf, self.blocks)] = jax.jit(jax.vmap(one, in_axes=(0, None)))
             xj = _to_jax(jnp, chunk)
-            out = [np.asarray(fn(jnp.asarray(thetas[i : i + batch]), xj), dtype=float)
-                   for i in range(0, len(thetas), batch)]
-        return np.concatenate(out) if out else np.empty(0)
+            # Every batch of one size (the last padded), so that JAX compiles once.
+            batch = min(batch, len(thetas))
+            padded = np.concatenate([thetas, np.repeat(thetas[-1:], -len(thetas) % batch, axis=0)])
+            out = [np.asarray(fn(jnp.asarray(padded[i : i + batch]), xj), dtype=float)
+                   for i in range(0, len(padded), batch)]
+        return np.concatenate(out)[: len(thetas)] if out else np.empty(0)
 
     def each(self, chunk, theta) -> np.ndarray:
         """The log-density of each observation of the chunk at theta, in float64 (a
