@@ -17,6 +17,10 @@ from .model import Model, brief, raised_at
 
 __all__ = ["load_model", "split_spec"]
 
+#: Modules imported, by (path, modification time, size): a file imported again in the
+#: same process, unchanged, gives the same Models (and JAX compiles their functions once).
+_LOADED: dict = {}
+
 
 def split_spec(spec: str) -> tuple[str, str | None]:
     """``"models.py:regression"`` -> ``("models.py", "regression")``; ``"models.py"``
@@ -62,6 +66,10 @@ def _import(path: Path, where: str):
     if path.suffix != ".py":
         raise ValueError(f"{where}: not a Python file (the model file must end in .py)")
     try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        if key in _LOADED:
+            return _LOADED[key]
         source = path.read_bytes()
     except OSError as exc:
         raise ValueError(f"{where}: cannot be read ({exc.strerror or exc})") from None
@@ -90,5 +98,6 @@ def _import(path: Path, where: str):
             sys.path.remove(folder)
         except ValueError:
             pass
+    _LOADED[key] = module
     return module
 
