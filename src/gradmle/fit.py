@@ -24,6 +24,7 @@ def fit(
     parametrization=None,
     fixed=None,
     nonfinite="raise",
+    columns=None,
 ) -> FitResult:
     """Fit ``family`` to ``data`` by maximum likelihood with ``method``.
 
@@ -90,6 +91,14 @@ def fit(
     nonfinite : {"raise", "drop"}
         NaN and infinite values are refused (``"raise"``, the default) or dropped
         (``"drop"``: the message and ``result.info["dropped"]`` say how many).
+    columns : list of str, optional
+        For a :class:`gradmle.Model`: the columns of a file (text with a header,
+        Parquet, a 2-D ``.npy``), a dict of arrays or a DataFrame that its log-density
+        receives, as a mapping name -> array. Without it a model receives every numeric
+        column when the data have several, and an array when they have one. The columns
+        of a 2-D ``.npy`` or of text without a header are named by their 0-based index
+        ("0", "1", ...), or named in order by as many names as there are columns. A
+        built-in family takes one column (``columns=["height"]``).
 
     Returns
     -------
@@ -111,5 +120,5 @@ def fit(
     ('converged', True)
     """
     opts = engine.check_options(family, method, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed,
-                                nonfinite)
+                                nonfinite, columns)
     return engine.fit(data, opts)
