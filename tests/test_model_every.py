@@ -203,8 +203,8 @@ def test_what_only_a_family_has_is_refused_in_one_line():
     with pytest.raises(ValueError, match="the normal model is no scipy.stats distribution") as info:
         r.frozen()
     assert "\n" not in str(info.value)
-    with pytest.raises(ValueError, match=r"2 named columns \(y, z\): the normal family fits one sample; pass one "
-                                         r"column \(data\['y'\]\), or a gradmle.Model") as info:
+    with pytest.raises(ValueError, match=r"the normal family fits one column of values, and the data have 2 "
+                                         r"columns \(y, z\): choose one, or fit a gradmle.Model") as info:
         gradmle.fit({"y": X, "z": X}, family="normal")
     assert "\n" not in str(info.value)
 

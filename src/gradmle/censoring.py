@@ -196,7 +196,7 @@ class Censored(PassFamily):
     table per evaluation."""
 
     learns: tuple = ()
-    columns = True  # the table of censored rows
+    takes_columns = True  # the table of censored rows
 
     def __init__(self, base, table: Columns):
         base = get_family(base)

@@ -44,17 +44,45 @@ class _Parser(argparse.ArgumentParser):
 # -- option parsing -------------------------------------------------------------------
 
 def parse_init(text: str, option: str = "--init") -> dict:
-    """``"mu=-1,sigma=0.1"`` -> ``{"mu": -1.0, "sigma": 0.1}``."""
+    """``"mu=-1,sigma=0.1"`` -> ``{"mu": -1.0, "sigma": 0.1}``; a vector parameter of a
+    model whole, ``"beta=[0,0,0]"`` -> ``{"beta": [0.0, 0.0, 0.0]}``, or by element,
+    ``"beta[1]=0.5"``."""
     out = {}
-    for part in text.split(","):
+    for part in _top_level(text, option):
         name, eq, value = part.partition("=")
-        if not eq or not name.strip():
+        name, value = name.strip(), value.strip()
+        if not eq or not name:
             raise UsageError(f"{option}: expected NAME=VALUE pairs separated by commas, got {part!r}")
-        try:
-            out[name.strip()] = float(value)
-        except ValueError:
-            raise UsageError(f"{option}: {name.strip()}={value!r} is not a number") from None
+        if value.startswith("["):
+            if not value.endswith("]"):
+                raise UsageError(f"{option}: {name}={value}: a list of values ends with ']'")
+            items = [v.strip() for v in value[1:-1].split(",")]
+            out[name] = [_value(v, f"{name}={value}", option) for v in items]
+        else:
+            out[name] = _value(value, f"{name}={value!r}", option)
     return out
+
+
+def _top_level(text: str, option: str) -> list[str]:
+    """``text`` split at the commas outside brackets."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        depth += (c == "[") - (c == "]")
+        if depth < 0 or depth > 1:
+            raise UsageError(f"{option}: brackets do not match in {text!r}")
+        if c == "," and not depth:
+            parts.append(text[start:i])
+            start = i + 1
+    if depth:
+        raise UsageError(f"{option}: a '[' is not closed in {text!r}")
+    return parts + [text[start:]]
+
+
+def _value(text: str, what: str, option: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"{option}: {what} is not a number") from None
 
 
 def _column(text):
@@ -81,8 +109,8 @@ def _check_output(path, what: str, source=None, picture: bool = False) -> None:
         raise UsageError(f"{path} is the input file: gradmle never writes over its input")
 
 
-def _fit_options(a) -> dict:
-    kw = {"family": a.family, "method": a.method, "max_iter": a.max_iter, "tol": a.tol}
+def _fit_options(a, model=None) -> dict:
+    kw = {"family": model if model is not None else a.family or "normal", "method": a.method, "max_iter": a.max_iter, "tol": a.tol}
     for name in ("step", "n_inner", "n_outer", "parametrization"):
         value = getattr(a, name)
         if value is not None:
@@ -91,7 +119,25 @@ def _fit_options(a) -> dict:
         kw["init"] = parse_init(a.init, "--init")
     if a.fixed is not None:
         kw["fixed"] = parse_init(a.fixed, "--fixed")
+    if a.columns is not None:
+        if a.column is not None:
+            raise UsageError("--column picks one column and --columns several: give one of them")
+        names = [c.strip() for c in a.columns.split(",")]
+        if not all(names):
+            raise UsageError(f"--columns: expected names separated by commas, got {a.columns!r}")
+        kw["columns"] = names
     return kw
+
+
+def _load_model(a):
+    """The model of ``--model FILE.py:NAME`` (None without --model)."""
+    if a.model is None:
+        return None
+    if a.family is not None:
+        raise UsageError("--family names a built-in family and --model a model of yours: give one of them")
+    from .modelfile import load_model
+
+    return load_model(a.model)
 
 
 # -- output ---------------------------------------------------------------------------
@@ -127,11 +173,15 @@ def cmd_fit(a) -> int:
     _check_output(a.plot, "--plot", a.file, picture=True)
     if a.dask and a.scheduler:
         raise UsageError("--dask starts a local cluster and --scheduler connects to one: give one of them")
-    kw = _fit_options(a)
+    model = _load_model(a)
+    kw = _fit_options(a, model)
     opts = engine.check_options(**kw, nonfinite="drop" if a.drop_nonfinite else "raise")
     if (a.dask or a.scheduler) and a.file == "-":
         raise UsageError("--dask/--scheduler need a file: standard input cannot be read by the workers")
-    r = _fit_file(a, opts)
+    if (a.dask or a.scheduler) and (a.columns is not None or (model is not None and a.column is None)):
+        raise UsageError("--dask/--scheduler read one column of FILE: with --model give --column, or leave out "
+                         "--dask to read several columns")
+    r = _fit_model_file(a, opts, model) if model is not None else _fit_file(a, opts)
     _say(json.dumps(r.to_dict(), indent=1, allow_nan=False) if a.json else r.summary())
     if a.trace_out:
         with atomic_write(a.trace_out) as fh:
@@ -145,6 +195,20 @@ def cmd_fit(a) -> int:
 
         fit_figure(r, a.plot)
     return EXIT_OK if r.converged else EXIT_NOT_CONVERGED
+
+
+def _fit_model_file(a, opts, model):
+    """As _fit_file, with an exception of the model's own code during the run (after
+    the checks at the start) named as such, in one line."""
+    from .model import brief, raised_at
+
+    code = getattr(model.logpdf, "__code__", None)
+    try:
+        return _fit_file(a, opts)
+    except Exception as exc:
+        if code is None or raised_at(exc, code.co_filename) is None:
+            raise
+        raise ValueError(f"--model {a.model}: the model's logpdf raised during the fit ({brief(exc, code)})") from None
 
 
 def _fit_file(a, opts):
@@ -243,6 +307,7 @@ FIT_EXAMPLES = """examples:
   gradmle fit data.csv --method gradient --step 0.1 --init mu=-1,sigma=0.1 --max-iter 100
   gradmle fit - < values.txt --json
   gradmle fit x.npy --method coordinate --n-inner 10 --n-outer 10 --trace-out trace.csv --plot fit.png
+  gradmle fit data.csv --model models.py:regression --columns x,y --init "beta=[0,0],sigma=1"
 
 exit status: 0 converged, 3 finished without converging (diagnosis printed), 2 bad usage or input,
 130 interrupted, 143 terminated."""
@@ -261,16 +326,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"gradmle {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    f = sub.add_parser("fit", help="fit a distribution to one column of a file", formatter_class=fmt,
-                       description="Fit a distribution to one numeric column of FILE by maximum likelihood.",
+    f = sub.add_parser("fit", help="fit a distribution (or a model of yours) to a file", formatter_class=fmt,
+                       description="Fit a distribution to one numeric column of FILE, or a model of yours "
+                                   "(--model) to one or several columns, by maximum likelihood.",
                        epilog=FIT_EXAMPLES)
     f.add_argument("file", metavar="FILE", help="CSV, TSV or whitespace-separated text (header optional), .npy or "
                                                  ".parquet; '-' reads standard input")
     f.add_argument("--column", type=_column, help="column name or 0-based index (default: the only or first numeric column)")
-    f.add_argument("--family", default="normal", help=", ".join(FAMILIES) + " (default: normal)")
+    f.add_argument("--family", help=", ".join(FAMILIES) + " (default: normal)")
+    f.add_argument("--model", metavar="FILE.py:NAME", help="fit NAME, a gradmle.Model defined in the Python file "
+                                                            "FILE.py (NAME may be left out when the file defines one)")
+    f.add_argument("--columns", metavar="X,Y", help="with --model: the columns the model receives by name (default: "
+                                                    "every numeric column when FILE has several); the columns of a "
+                                                    "2-D .npy or of text without a header are 0, 1, ... or named in "
+                                                    "order")
     f.add_argument("--method", default="auto", help=", ".join(METHODS) + " (default: auto)")
     f.add_argument("--step", type=float, help="step size gamma (default depends on the method)")
-    f.add_argument("--init", help="start, e.g. mu=-1,sigma=0.1 (default: moment estimates)")
+    f.add_argument("--init", help="start, e.g. mu=-1,sigma=0.1, or for a model's vector beta=[0,0,0] or beta[1]=0.5 "
+                                  "(default: moment estimates)")
     f.add_argument("--max-iter", type=int, default=1000, help="iteration limit (default: 1000)")
     f.add_argument("--tol", type=float, default=1e-10, help="relative tolerance (default: 1e-10)")
     f.add_argument("--n-inner", type=int, help="coordinate: steps per parameter block (default 10)")

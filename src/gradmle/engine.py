@@ -48,6 +48,9 @@ class Options:
     parametrization: str | None = None
     fixed: dict = field(default_factory=dict)
     nonfinite: str = "raise"
+    #: The columns of a file, dict or DataFrame the family receives by name (None:
+    #: the default, see gradmle.fit).
+    columns: tuple | None = None
 
     def kwargs(self) -> dict:
         """The arguments of :func:`gradmle.fit` that reproduce this run."""
@@ -66,6 +69,8 @@ class Options:
             out["fixed"] = dict(self.fixed)
         if self.nonfinite != "raise":
             out["nonfinite"] = self.nonfinite
+        if self.columns is not None:
+            out["columns"] = list(self.columns)
         return out
 
     def held(self, fam: Family) -> dict:
@@ -113,8 +118,26 @@ def _by_name(fam: Family, values, what: str) -> dict:
     return out
 
 
+def _check_columns(fam: Family, columns) -> tuple | None:
+    """``columns`` as a tuple of names (or 0-based indices, as strings); a family that
+    takes one column of values accepts one."""
+    if columns is None:
+        return None
+    if isinstance(columns, (str, numbers.Integral)):
+        columns = [columns]
+    if (not isinstance(columns, (list, tuple)) or not columns
+            or not all(isinstance(c, (str, numbers.Integral)) and not isinstance(c, bool) and str(c).strip()
+                       for c in columns)):
+        raise TypeError(f"columns must be a list of column names or 0-based indices, got {columns!r}")
+    names = tuple(str(c) for c in columns)
+    if len(names) > 1 and not fam.takes_columns:
+        raise ValueError(f"the {fam.name} family fits one column of values, and columns= names {len(names)} "
+                         f"({', '.join(names)}): name one, or fit a gradmle.Model to several")
+    return names
+
+
 def check_options(family="normal", method="auto", step=None, init=None, max_iter=1000, tol=1e-10, n_inner=None,
-                  n_outer=None, parametrization=None, fixed=None, nonfinite="raise") -> Options:
+                  n_outer=None, parametrization=None, fixed=None, nonfinite="raise", columns=None) -> Options:
     """Validate every option of :func:`gradmle.fit`; returns them in canonical form.
     Every refusal is one sentence naming the value and what is allowed."""
     fam = get_family(family)
@@ -146,9 +169,11 @@ def check_options(family="normal", method="auto", step=None, init=None, max_iter
             if name in fixed:
                 raise ValueError(f"{name} is both in init and in fixed; give it in one of them")
     nonfinite = choice("nonfinite", nonfinite, NONFINITE)
+    columns = _check_columns(fam, columns)
     # A registered family is named; any other (a family of the user's) is kept as it is.
     family = fam.name if _kind(fam) == "family" else fam
-    return Options(family, m.name, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed, nonfinite)
+    return Options(family, m.name, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed, nonfinite,
+                   columns)
 
 
 class RunContext(NamedTuple):
@@ -174,7 +199,16 @@ class RunContext(NamedTuple):
 
 def reduce(fam: Family, data, options: Options, progress=None, column=None) -> Reduced:
     """The data reduced for ``fam`` (any input :func:`gradmle.fit` accepts)."""
-    record = as_record(data, column, options.nonfinite)
+    columns = options.columns
+    if columns is not None and column is not None:
+        raise ValueError(f"column={column!r} and columns={list(columns)!r}: give one of them")
+    if columns is not None and not fam.takes_columns:
+        column, columns = columns[0], None  # (one column: check_options refuses more)
+    record = as_record(data, column, options.nonfinite, columns=columns, several=fam.takes_columns)
+    if record.source.columns is not None and not fam.takes_columns:
+        names = record.source.columns
+        raise ValueError(f"{record.name}: the {fam.name} family fits one column of values, and the data have "
+                         f"{len(names)} columns ({', '.join(names)}): choose one, or fit a gradmle.Model to several")
     if options.data_loc(fam):
         record = record.with_loc(options.data_loc(fam))
     return reduce_record(fam, record, progress)
@@ -448,7 +482,7 @@ def _result(fam: Family, reduced: Reduced, options: Options, out: dict, info: di
     if hasattr(fam, "describe_derivatives"):
         info["derivatives"] = fam.backend
         if fam.backend == "numeric":
-            message += f" [{fam.describe_derivatives()}]"
+            message += f" [numeric derivatives ({fam.derivatives_detail()})]"
     return FitResult(
         params=params,
         loglik=float(units.loglik_to_data(out["value"])),

@@ -25,6 +25,7 @@ def fit(
     parametrization=None,
     fixed=None,
     nonfinite="raise",
+    columns=None,
     event=None,
     weights=None,
     entry=None,
@@ -94,6 +95,14 @@ def fit(
     nonfinite : {"raise", "drop"}
         NaN and infinite values are refused (``"raise"``, the default) or dropped
         (``"drop"``: the message and ``result.info["dropped"]`` say how many).
+    columns : list of str, optional
+        For a :class:`gradmle.Model`: the columns of a file (text with a header,
+        Parquet, a 2-D ``.npy``), a dict of arrays or a DataFrame that its log-density
+        receives, as a mapping name -> array. Without it a model receives every numeric
+        column when the data have several, and an array when they have one. The columns
+        of a 2-D ``.npy`` or of text without a header are named by their 0-based index
+        ("0", "1", ...), or named in order by as many names as there are columns. A
+        built-in family takes one column (``columns=["height"]``).
     event : array-like, optional
         Censored data as lifelines gives them: 1 (or True) where the value was
         observed, 0 where it is right-censored there (still running at that time).
@@ -131,5 +140,5 @@ def fit(
     if event is not None or weights is not None or entry is not None or is_censored_input(data):
         data, family, fixed = censored(data, family, fixed, event, weights, entry)
     opts = engine.check_options(family, method, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed,
-                                nonfinite)
+                                nonfinite, columns)
     return engine.fit(data, opts)

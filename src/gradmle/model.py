@@ -113,6 +113,38 @@ def _as_arrays(x):
 
 #: Compiled JAX functions by (log-density, parameter layout), oldest first.
 _COMPILED: dict = {}
+#: Parameter points evaluated together by ``Model.values`` (times the rows of a chunk:
+#: the size of the arrays JAX holds at once).
+VALUES_BATCH = 1 << 22
+
+#: How each way of computing derivatives is described.
+DERIVATIVES = {"jax": "value, gradient and Hessian jit-compiled",
+               "numeric": "central differences: no JAX function and no grad= were given"}
+
+
+def brief(exc: BaseException, code=None) -> str:
+    """An exception as one short phrase: its type, the first line of its message and,
+    when ``code`` (a function's code object) is given and the exception passed through
+    it, the line of the user's file where it was raised."""
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else ""
+    if len(first) > 200:
+        first = first[:197] + "..."
+    out = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    line = raised_at(exc, code.co_filename) if code is not None else None
+    if line is not None:
+        out += f", at line {line} of {code.co_filename.rsplit('/', 1)[-1]}"
+    return out
+
+
+def raised_at(exc: BaseException, filename: str) -> int | None:
+    """The last line of the file ``filename`` that the exception passed through."""
+    tb, line = exc.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def _row(chunk, j: int) -> str:
@@ -174,7 +206,9 @@ class Model(PassFamily):
 
     learns: tuple = ()
     support = "real"
-    columns = True
+    #: A model may receive several named columns: a mapping name -> array, when the
+    #: data have several columns (see ``gradmle.fit``'s ``columns``).
+    takes_columns = True
 
     def __init__(self, logpdf: Callable, params: dict, grad: Callable | None = None, hess: Callable | None = None,
                  derivatives: str = "auto", name: str | None = None, components=None):
@@ -383,7 +417,9 @@ class Model(PassFamily):
         except Exception as exc:  # not written with jax.numpy: numeric derivatives instead
             self._jax = None
             if required:
-                raise ValueError(f"logpdf cannot be traced by JAX ({type(exc).__name__}: {exc})") from None
+                raise ValueError(f"derivatives='jax', but the model's logpdf cannot be traced by JAX "
+                                 f"({brief(exc, getattr(logpdf, '__code__', None))}): write it with jax.numpy, or "
+                                 "use derivatives='numeric'") from None
             return False
         if len(_COMPILED) >= 64:
             _COMPILED.pop(next(iter(_COMPILED)))
@@ -397,6 +433,29 @@ class Model(PassFamily):
             v = self.each(chunk, tuple(t))
             out[k] = float(v.sum()) if v.shape == chunk.shape else math.nan
         return out
+
+    def values(self, thetas, chunk) -> np.ndarray:
+        """The total log-likelihood of the chunk at each row of ``thetas`` (for
+        pictures of the likelihood surface): one vectorized JAX call per batch of
+        rows when the derivatives come from JAX, else a loop over the rows."""
+        thetas = np.asarray(thetas, dtype=float).reshape(-1, len(self.param_names))
+        if self.choose_backend(chunk[:2]) != "jax":
+            return self._values(thetas, chunk)
+        jax, jnp = self._jax[:2]
+        batch = max(1, VALUES_BATCH // max(len(chunk), 1))
+        with _x64(jax):
+            fn = _COMPILED.get(("values", self.logpdf, self.blocks))
+            if fn is None:
+                logpdf, split = self.logpdf, self._split
+                one = lambda t, x: jnp.sum(logpdf(x, **split(t, jnp)))  # noqa: E731
+                fn = _COMPILED[("values", self.logpdf, self.blocks)] = jax.jit(jax.vmap(one, in_axes=(0, None)))
+            xj = _to_jax(jnp, chunk)
+            # Every batch of one size (the last padded), so that JAX compiles once.
+            batch = min(batch, len(thetas))
+            padded = np.concatenate([thetas, np.repeat(thetas[-1:], -len(thetas) % batch, axis=0)])
+            out = [np.asarray(fn(jnp.asarray(padded[i : i + batch]), xj), dtype=float)
+                   for i in range(0, len(padded), batch)]
+        return np.concatenate(out)[: len(thetas)] if out else np.empty(0)
 
     def each(self, chunk, theta) -> np.ndarray:
         """The log-density of each observation of the chunk at theta, in float64 (a
@@ -666,18 +725,25 @@ class Model(PassFamily):
         try:
             v = self.each(probe, theta)
         except Exception as exc:
-            raise ValueError(f"the model's logpdf raised at the start ({type(exc).__name__}: {exc})") from None
+            raise ValueError(f"the model's logpdf raised at the start ({brief(exc, self._code)}; "
+                             f"start: {self._at(theta)})") from None
         self.choose_backend(probe[:2])
         if v.shape != probe.shape:
-            raise ValueError(f"the model's logpdf returned shape {v.shape} for {probe.size} values: it must return one "
-                             "log-density per observation")
+            raise ValueError(f"the model's logpdf returned shape {v.shape} for {probe.size} "
+                             f"{'rows' if hasattr(probe, 'items') else 'values'}: it must return one log-density per "
+                             f"observation, shape ({probe.size},)")
         if not np.all(np.isfinite(v)):
             i = int(np.flatnonzero(~np.isfinite(v))[0])
-            raise ValueError(f"the model's log-density is {v[i]} at the start for the value {probe[i]!r} (index {i}): "
-                             f"start where every observation is possible ({self._at(theta)})")
+            what = "row" if hasattr(probe, "items") else "value"
+            raise ValueError(f"the model's log-density is {float(v[i])} at the start for the {what} {_row(probe, i)} "
+                             f"(index {i}): start where every observation is possible ({self._at(theta)})")
         if self.backend != "hand":
             return
-        g = np.asarray(self.user_grad(probe, **self.unflatten(theta)), dtype=float).ravel()
+        try:
+            g = np.asarray(self.user_grad(probe, **self.unflatten(theta)), dtype=float).ravel()
+        except Exception as exc:
+            raise ValueError(f"the model's grad raised at the start ({brief(exc, getattr(self.user_grad, '__code__', None))}; "
+                             f"start: {self._at(theta)})") from None
         if g.size != len(theta):
             raise ValueError(f"the hand-written grad returned {g.size} values; the model has {len(theta)} parameters "
                              f"({', '.join(self.param_names)})")
@@ -691,12 +757,23 @@ class Model(PassFamily):
     def _at(self, theta) -> str:
         return ", ".join(f"{n}={v:.6g}" for n, v in zip(self.param_names, theta))
 
+    @property
+    def _code(self):
+        """The code of the log-density (to name the line of the user's file where it
+        raised)."""
+        return getattr(self.logpdf, "__code__", None)
+
+    def derivatives_detail(self) -> str:
+        """How the derivatives in use are computed, in a few words."""
+        if self.backend == "hand":
+            return "the hand-written grad= and hess=" if self.user_hess else \
+                "the hand-written grad=, the Hessian by differences of it"
+        return DERIVATIVES[self.backend]
+
     def describe_derivatives(self) -> str:
-        return {"jax": "derivatives by JAX (automatic differentiation)",
-                "hand": "the hand-written gradient" + (" and Hessian" if self.user_hess else
-                                                       ", the Hessian by differences of it"),
-                "numeric": "numeric derivatives (central differences): no JAX function and no grad= were given"
-                }[self.backend]
+        """``"jax (value, gradient and Hessian jit-compiled)"``, ``"hand (...)"`` or
+        ``"numeric (...)"``: the line of a fit's summary."""
+        return f"{self.backend} ({self.derivatives_detail()})"
 
     def __repr__(self) -> str:
         return f"<Model {self.name}: {', '.join(self.param_names)}>"

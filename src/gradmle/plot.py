@@ -5,7 +5,10 @@
   labelled with its cause;
 - ``distances``: distance to the optimum against the iteration, log scale;
 - ``stability_map``: the outcome over a grid of step x starting sigma, with the bound;
-- ``fit_figure``: one fit, as the command line's ``--plot`` draws it.
+- ``fit_figure``: one fit, as the command line's ``--plot`` draws it; for a model of
+  more than two free parameters (``model_figure``), the traces, the convergence and a
+  triangle of two-parameter slices of the log-likelihood through the estimate with the
+  path projected on each.
 All files are written atomically.
 """
 
@@ -19,8 +22,8 @@ import numpy as np
 from .io import atomic_write
 from .sweep import SWEEP_OUTCOMES
 
-__all__ = ["trajectories", "distances", "stability_map", "fit_figure", "save", "pyplot", "normal_stats",
-           "picture_format"]
+__all__ = ["trajectories", "distances", "stability_map", "fit_figure", "model_figure", "save", "pyplot",
+           "normal_stats", "picture_format"]
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
 OUTCOME_COLORS = ("#4daf4a", "#ff7f00", "#e41a1c", "#377eb8")
@@ -54,14 +57,15 @@ def picture_format(path) -> str:
     raise ValueError(f"{path}: {what}; allowed extensions: {', '.join(allowed)}")
 
 
-def save(fig, path) -> None:
+def save(fig, path, tight: bool = True) -> None:
     """Write ``fig`` to ``path`` atomically, in the format its extension names (png, svg,
-    pdf, ...: :func:`picture_format`), then close it."""
+    pdf, ...: :func:`picture_format`), then close it; ``tight``: cropped to what is
+    drawn (for figures not laid out by hand)."""
     plt = pyplot()
     try:
         fmt = picture_format(path)
         with atomic_write(path, "wb") as fh:
-            fig.savefig(fh, format=fmt, dpi=110, bbox_inches="tight")
+            fig.savefig(fh, format=fmt, dpi=110, bbox_inches="tight" if tight else None)
     finally:
         plt.close(fig)
 
@@ -165,22 +169,128 @@ def _edges(v: np.ndarray) -> np.ndarray:
     return np.exp(np.concatenate([[first], mid, [last]]))
 
 
+#: Rows of the data a model's likelihood surface is drawn from (a systematic subsample
+#: beyond), points per side of each slice, and slices of at most this many parameters.
+SURFACE_ROWS = 20_000
+SLICE_GRID = 30
+SLICE_PARAMS = 6
+
+
+def _free(result) -> list[str]:
+    fixed = result.options.get("fixed") or {}
+    return [k for k in result.params if k not in fixed]
+
+
+def model_surface(result, points) -> np.ndarray:
+    """The average log-likelihood of a model's fit at each row of ``points`` (parameter
+    values in the order of ``result.params``), all evaluated in one pass over the data
+    (``Model.values``: vectorized under JAX), from a systematic subsample of at most
+    SURFACE_ROWS rows. NaN where it is not finite."""
+    ctx = result.context
+    fam, units, sample = ctx.family, ctx.units, ctx.stats
+    work = np.array([units.theta_to_work(tuple(p)) for p in np.asarray(points, dtype=float)])
+    every = max(1, -(-sample.n // SURFACE_ROWS))
+    total, rows = np.zeros(len(work)), 0
+    with np.errstate(all="ignore"):
+        for offset, chunk in sample.source.chunks():
+            sub = chunk[(-offset) % every :: every]
+            if len(sub):
+                total += fam.values(work, sub)
+                rows += len(sub)
+        mean = total / max(rows, 1)
+    return np.where(np.isfinite(mean), mean, np.nan)
+
+
+def _span(result, name: str) -> tuple[float, float]:
+    """The range of a slice in ``name``: the path and four standard errors about the
+    estimate, inside the parameter's interval."""
+    t = np.asarray(result.trace[name], dtype=float)
+    t = t[np.isfinite(t)]
+    hat = result.params[name]
+    se = None
+    if result.converged:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            se = (result.stderr or {}).get(name)
+    se = se if se is not None and math.isfinite(se) and se > 0 else 0.05 * max(abs(hat), 1.0)
+    lo, hi = min(t.min(initial=hat), hat - 4 * se), max(t.max(initial=hat), hat + 4 * se)
+    c = result.context.family.constraints[list(result.params).index(name)]
+    pad = 0.05 * (hi - lo)
+    lo, hi = lo - pad, hi + pad
+    if math.isfinite(c.lower) and lo <= c.lower:
+        lo = c.lower + 0.02 * (min(hat, t.min(initial=hat)) - c.lower)
+    if math.isfinite(c.upper) and hi >= c.upper:
+        hi = c.upper - 0.02 * (c.upper - max(hat, t.max(initial=hat)))
+    return lo, hi
+
+
+def _slice_points(result, x: str, y: str, xs, ys) -> np.ndarray:
+    """The parameter points of a slice: the estimate, with ``x`` and ``y`` on the grid
+    (row i: ``y = ys[i]``)."""
+    names = list(result.params)
+    base = np.array([result.params[k] for k in names], dtype=float)
+    pts = np.repeat(base[None, :], len(xs) * len(ys), axis=0)
+    gx, gy = np.meshgrid(xs, ys)
+    pts[:, names.index(x)], pts[:, names.index(y)] = gx.ravel(), gy.ravel()
+    return pts
+
+
+def _contours(ax, xs, ys, values, spread: bool = False) -> None:
+    """log10(l_max - l) of a grid of average log-likelihoods, as grey contours (every
+    half decade from 1e-3; with ``spread``, a dozen levels over the grid's own range)."""
+    if not np.isfinite(values).any():
+        return
+    gap = np.log10(np.maximum(np.nanmax(values) - values, 1e-12))
+    levels = np.arange(-3, 6.5, 0.5)
+    if spread:
+        lo, hi = np.nanpercentile(gap, [3, 97])
+        levels = np.linspace(lo, hi, 12) if hi > lo else levels
+    ax.contour(xs, ys, gap, levels=levels, cmap="Greys", linewidths=0.6)
+
+
+def _path(ax, result, x: str, y: str, label: bool = True) -> None:
+    tx, ty = result.trace[x], result.trace[y]
+    ax.plot(tx, ty, ".-", color=COLORS[0], ms=3, lw=1.2, label=f"{result.method} ({result.status})" if label else None)
+    ax.plot(tx[0], ty[0], "o", color=COLORS[0], mfc="white", ms=6, label="start" if label else None)
+    ax.plot(tx[-1], ty[-1], "*", color="black", ms=11, label="end" if label else None)
+
+
 def path_on_surface(ax, result, grid: int = 60, max_points: int = 2000):
     """The path of a two-parameter fit of any family over the contours of its average
     log-likelihood (for families that need the data at each evaluation the contours
-    are drawn from a systematic subsample of at most ``max_points`` values)."""
-    from .families import Sample
-    from .source import ArraySource
-
-    ctx = result.context
-    fam, stats, units = ctx.family, ctx.stats, ctx.units
-    names = list(result.params)
+    are drawn from a systematic subsample of at most ``max_points`` values; for a
+    model, of SURFACE_ROWS rows, every point in one pass)."""
+    fam = result.context.family
+    names = _free(result) if hasattr(fam, "values") else list(result.params)
     t0, t1 = result.trace[names[0]], result.trace[names[1]]
     ok = np.isfinite(t0) & np.isfinite(t1)
     lo0, hi0, lo1, hi1 = t0[ok].min(), t0[ok].max(), t1[ok].min(), t1[ok].max()
     pad0, pad1 = 0.15 * (hi0 - lo0) or 0.1 * abs(hi0) or 1.0, 0.15 * (hi1 - lo1) or 0.1 * abs(hi1) or 1.0
     xs = np.linspace(lo0 - pad0, hi0 + pad0, grid)
     ys = np.linspace(lo1 - pad1, hi1 + pad1, grid)
+    if hasattr(fam, "values"):  # a model: every point in one vectorized pass
+        values = model_surface(result, _slice_points(result, names[0], names[1], xs, ys)).reshape(grid, grid)
+    else:
+        values = _family_grid(result, names, xs, ys, max_points)
+    _contours(ax, xs, ys, values)
+    _path(ax, result, names[0], names[1])
+    ax.set_xlabel(names[0])
+    ax.set_ylabel(names[1])
+    ax.set_title(f"{result.family}: path over log10(l_max - l)", fontsize=9)
+    ax.legend(fontsize=6)
+
+
+def _family_grid(result, names, xs, ys, max_points: int) -> np.ndarray:
+    """The average log-likelihood of a built-in family's fit over a grid of its two
+    parameters (row i: the second one at ``ys[i]``)."""
+    from .families import Sample
+    from .source import ArraySource
+
+    ctx = result.context
+    fam, stats, units = ctx.family, ctx.stats, ctx.units
+    grid = len(xs)
     x = getattr(stats, "x", None) if not fam.sufficient else None
     if x is not None and x.size > max_points:
         stats = Sample(ArraySource(x[:: x.size // max_points]), x[:: x.size // max_points].size, **stats.extra)
@@ -198,17 +308,7 @@ def path_on_surface(ax, result, grid: int = 60, max_points: int = 2000):
                 except (ZeroDivisionError, OverflowError):
                     v = np.nan
                 values[i, j] = v if np.isfinite(v) else np.nan
-    best = np.nanmax(values) if np.isfinite(values).any() else 0.0
-    gap = np.log10(np.maximum(best - values, 1e-12))
-    if np.isfinite(gap).any():
-        ax.contour(xs, ys, gap, levels=np.arange(-3, 6.5, 0.5), cmap="Greys", linewidths=0.6)
-    ax.plot(t0, t1, ".-", color=COLORS[0], ms=3, lw=1.2, label=f"{result.method} ({result.status})")
-    ax.plot(t0[0], t1[0], "o", color=COLORS[0], mfc="white", ms=6, label="start")
-    ax.plot(t0[-1], t1[-1], "*", color="black", ms=11, label="end")
-    ax.set_xlabel(names[0])
-    ax.set_ylabel(names[1])
-    ax.set_title(f"{result.family}: path over log10(l_max - l)", fontsize=9)
-    ax.legend(fontsize=6)
+    return values
 
 
 def normal_stats(result):
@@ -218,14 +318,85 @@ def normal_stats(result):
     return ctx.units.moments_to_data(ctx.stats)
 
 
+def _convergence(ax, result) -> None:
+    """The gradient norm and the distance in log-likelihood to the end, per update."""
+    g = np.where(np.isfinite(result.trace["grad_norm"]), result.trace["grad_norm"], np.nan)
+    ax.semilogy(np.maximum(g, 1e-17), ".-", ms=3, label="scaled gradient")
+    ll = np.asarray(result.trace["loglik"], dtype=float)
+    if np.isfinite(ll).any():
+        gap = np.nanmax(ll) - ll
+        ax.semilogy(np.where(np.isfinite(gap), np.maximum(gap, 1e-17), np.nan), ".-", ms=3,
+                    label="l_max - l (per observation)")
+    ax.set_xlabel("update (trace row)")
+    ax.set_title(f"{result.family} / {result.method}: {result.status} after {result.nit} iterations", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(True, which="both", alpha=0.3)
+
+
+def model_figure(result, path) -> None:
+    """A model of more than two free parameters: the traces of (the first SLICE_PARAMS
+    of) them and the convergence above; below, a triangle of slices of the
+    log-likelihood through the estimate, SLICE_GRID x SLICE_GRID points each (all
+    evaluated in one pass: :func:`model_surface`), the path projected on each."""
+    plt = pyplot()
+    shown = _free(result)[:SLICE_PARAMS]
+    k = len(shown)
+    # Two grids placed by hand: a layout engine (or a tight bounding box) would spend
+    # longer on 30-odd axes than the slices take.
+    row, gap = 2.4, 1.0
+    height = row + gap + row * (k - 1) + 0.5
+    fig = plt.figure(figsize=(max(2.7 * (k + 1), 2.7 * (k - 1)), height))
+    split = 1.0 - (row + 0.35) / height
+    top = fig.add_gridspec(1, k + 1, top=1.0 - 0.35 / height, bottom=split, left=0.06, right=0.98, wspace=0.35)
+    bottom = fig.add_gridspec(k - 1, k - 1, top=split - gap / height, bottom=0.5 / height, left=0.08, right=0.98,
+                              wspace=0.3, hspace=0.3)
+    axes = [fig.add_subplot(top[0, i]) for i in range(k + 1)]
+    for ax, name in zip(axes, shown):
+        ax.plot(result.trace[name], ".-", ms=3)
+        ax.axhline(result.params[name], color="black", lw=0.6, ls=":")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("update")
+    _convergence(axes[-1], result)
+    spans = {name: np.linspace(*_span(result, name), SLICE_GRID) for name in shown}
+    pairs = [(shown[c], shown[r + 1]) for r in range(k - 1) for c in range(r + 1)]
+    points = np.concatenate([_slice_points(result, x, y, spans[x], spans[y]) for x, y in pairs])
+    values = model_surface(result, points).reshape(len(pairs), SLICE_GRID, SLICE_GRID)
+    done, first = 0, None
+    for r in range(k - 1):
+        for c in range(r + 1):
+            ax = fig.add_subplot(bottom[r, c])
+            first = first or ax
+            x, y = pairs[done]
+            _contours(ax, spans[x], spans[y], values[done], spread=True)
+            _path(ax, result, x, y, label=done == 0)
+            ax.set_xlim(spans[x][0], spans[x][-1])
+            ax.set_ylim(spans[y][0], spans[y][-1])
+            if r == k - 2:
+                ax.set_xlabel(x)
+            if c == 0:
+                ax.set_ylabel(y)
+            ax.tick_params(labelsize=7)
+            done += 1
+    first.legend(fontsize=6)
+    more = len(_free(result)) - k
+    fig.text(0.5, split - 0.75 * gap / height, "slices of log10(l_max - l) through the estimate, the path projected"
+             + (f" (the first {k} of {k + more} free parameters)" if more else ""), fontsize=9, ha="center")
+    save(fig, path, tight=False)
+
+
 def fit_figure(result, path) -> None:
     """The picture of one fit: its path (two-parameter families) and its traces."""
     plt = pyplot()
     names = list(result.params)
+    if hasattr(result.context.family, "values"):  # a model of the user's
+        if len(_free(result)) > 2:
+            return model_figure(result, path)
+        names = _free(result)
     two = len(names) == 2
     fig, axes = plt.subplots(1, 2 if two else len(names) + 1, figsize=(11 if two else 4 * (len(names) + 1), 4.2))
     axes = np.atleast_1d(axes)
-    if two and result.family == "normal" and result.context.units.identity:
+    if two and result.family == "normal" and not hasattr(result.context.family, "values") and \
+            result.context.units.identity:
         trajectories(axes[0], normal_stats(result), [result], title=f"{result.method}: {result.status}")
         ax = axes[1]
     elif two:
@@ -237,10 +408,5 @@ def fit_figure(result, path) -> None:
             ax.set_title(name, fontsize=9)
             ax.set_xlabel("update")
         ax = axes[-1]
-    g = np.where(np.isfinite(result.trace["grad_norm"]), result.trace["grad_norm"], np.nan)
-    ax.semilogy(np.maximum(g, 1e-17), ".-", ms=3, label="scaled gradient")
-    ax.set_xlabel("update (trace row)")
-    ax.set_title(f"{result.family} / {result.method}: {result.status} after {result.nit} iterations", fontsize=9)
-    ax.legend(fontsize=7)
-    ax.grid(True, which="both", alpha=0.3)
+    _convergence(ax, result)
     save(fig, path)

@@ -62,9 +62,16 @@ class DataRecord:
         return prep
 
 
-def as_record(data, column=None, nonfinite: str = "raise", loc: float = 0.0) -> DataRecord:
+def as_record(data, column=None, nonfinite: str = "raise", loc: float = 0.0, columns=None,
+              several: bool = False) -> DataRecord:
     """The record of ``data``: an array-like (numpy arrays, masked arrays, lists,
-    pandas and polars Series), a path, an iterable of chunks or a Dask array.
+    pandas and polars Series), a path, an iterable of chunks, a Dask array, or several
+    named columns (a dict of arrays, a DataFrame).
+
+    ``columns`` names the columns each chunk holds (Columns: name -> values), for a
+    family that takes several (``several``: a model of the user's, which without
+    ``columns`` receives every numeric column of a file that has several). ``column``
+    names one column, whose chunks are then arrays of values.
 
     Masked values (numpy and dask masked arrays) are dropped, and the result says how
     many; NaN and infinite values are refused or dropped (``nonfinite``)."""
@@ -72,13 +79,20 @@ def as_record(data, column=None, nonfinite: str = "raise", loc: float = 0.0) -> 
         return data
     if isinstance(data, Columns):  # a table already checked (censored data)
         return DataRecord(TableSource(data), choice("nonfinite", nonfinite, NONFINITE), loc)
-    if isinstance(data, dict) or (hasattr(data, "columns") and hasattr(data, "to_dict") and not
-                                  isinstance(data, np.ndarray) and len(getattr(data, "columns", ())) > 1):
-        # Several named columns: a model of the user's receives them by name.
-        return DataRecord(TableSource(as_columns(data)), choice("nonfinite", nonfinite, NONFINITE), loc)
     nonfinite = choice("nonfinite", nonfinite, NONFINITE)
+    if isinstance(data, dict) or (hasattr(data, "columns") and hasattr(data, "to_dict") and not
+                                  isinstance(data, np.ndarray) and (len(getattr(data, "columns", ())) > 1
+                                                                    or columns is not None)):
+        # Several named columns: a model of the user's receives them by name.
+        if column is not None and columns is None:
+            (values,) = as_columns(data, want=[column]).data.values()
+            return DataRecord(ArraySource(as_sample(values)), nonfinite, loc)
+        return DataRecord(TableSource(as_columns(data, want=columns)), nonfinite, loc)
     if is_chunked(data):
-        return DataRecord(open_source(data, column), nonfinite, loc)
+        return DataRecord(open_source(data, column, columns, several), nonfinite, loc)
+    if columns is not None:
+        raise ValueError(f"columns= ({', '.join(map(str, columns))}) selects columns of a file, a dict or a "
+                         "DataFrame; these data are one column of values")
     masked = 0
     if np.ma.isMaskedArray(data):
         mask = np.ma.getmaskarray(data)

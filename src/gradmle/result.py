@@ -245,8 +245,11 @@ class FitResult:
             + (f"  parametrization={par}" if par else ""),
             f"status: {self.status}  ({self.nit} iterations, {self.nfev} evaluations)",
             self.message,
-            "",
         ]
+        fam = self.context.family if self.context is not None else None
+        if "derivatives" in self.info and hasattr(fam, "describe_derivatives"):
+            lines.append(f"derivatives: {fam.describe_derivatives()}")
+        lines.append("")
         if "censoring" in self.info:
             lines.insert(1, f"data: {self.info['censoring']['described']}")
         import warnings

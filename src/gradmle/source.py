@@ -41,6 +41,10 @@ class Source:
     #: True when the data can be read more than once.
     reiterable = True
 
+    #: The names of the columns when every chunk is Columns (several named columns),
+    #: None when chunks are arrays of values.
+    columns: tuple | None = None
+
     def __init__(self):
         self.passes = 0
         self.progress = None  # progress(done_bytes_or_values, total) during a pass
@@ -96,6 +100,8 @@ class Source:
 def as_chunk(c, name: str = "data") -> tuple[np.ndarray, int]:
     """A chunk as a 1-D float64 array, and how many masked values were dropped from it
     (a numpy masked array, or a block of a dask masked array)."""
+    if isinstance(c, Columns):
+        return c, 0
     masked = 0
     if np.ma.isMaskedArray(c):
         mask = np.ma.getmaskarray(c)
@@ -211,6 +217,32 @@ def _pick(name: str, columns: list[str], column, numeric: list[bool]) -> int:
     return columns.index(column)
 
 
+def _pick_many(name: str, columns: list[str], numeric: list[bool], want, several: bool,
+               unnamed: bool = False) -> tuple | None:
+    """``((index, name), ...)`` of the columns each chunk holds as Columns, or None for
+    one column (chunks of values). ``want``: the columns asked for, by name or 0-based
+    index (always Columns, even for one); without it, every numeric column when the
+    family takes several and there are several, else None. ``unnamed``: the columns
+    are named by their index only (a 2-D .npy, text without a header), so that as many
+    names as there are columns, not all of them indices, name them in order."""
+    if want is None:
+        found = [i for i, ok in enumerate(numeric) if ok]
+        return tuple((i, columns[i]) for i in found) if several and len(found) > 1 else None
+    want = [str(w) for w in want]
+    if len(set(want)) < len(want):
+        twice = next(w for w in want if want.count(w) > 1)
+        raise DataError(f"{name}: column {twice!r} is asked for twice")
+    if unnamed and not all(w in columns for w in want):
+        if len(want) == len(columns):
+            return tuple(enumerate(want))
+        raise DataError(f"{name}: its {len(columns)} columns have no names: name all {len(columns)} in order, or "
+                        f"pick some by 0-based index (0 to {len(columns) - 1}); got {len(want)} ({', '.join(want)})")
+    picked = tuple((i, columns[i]) for i in (_pick(name, columns, w, numeric) for w in want))
+    if len({n for _, n in picked}) < len(picked):
+        raise DataError(f"{name}: the same column is asked for twice ({', '.join(want)})")
+    return picked
+
+
 def _npy_view(arr: np.ndarray, field, col, row: bool) -> np.ndarray:
     """The values of a .npy array: a field of records, one row, one column or all."""
     if field is not None:
@@ -225,29 +257,41 @@ class NpySource(Source):
     when it has a single row and no column is asked for, that row (a sample, as a single
     column is); records, one field by name or index (by default the first numeric one)."""
 
-    def __init__(self, path, column=None, chunk: int = FILE_CHUNK, name: str | None = None):
+    def __init__(self, path, column=None, chunk: int = FILE_CHUNK, name: str | None = None, columns=None,
+                 several: bool = False):
         super().__init__()
         self.path, self.chunk, self.name = str(path), chunk, name or str(path)
         try:
             arr = np.load(self.path, mmap_mode="r")
         except (ValueError, OSError, EOFError) as exc:
             raise DataError(f"{self.name}: not a readable .npy array of numbers ({exc})") from None
-        self.field, self.col, self.row = None, None, False
+        self.field, self.col, self.row, self.picked = None, None, False, None
         what = "the array holds"
         if arr.dtype.names:
             if arr.ndim != 1:
                 raise DataError(f"{self.name}: expected a 1-D array of records, got shape {arr.shape}")
             fields = list(arr.dtype.names)
             numeric = [arr.dtype[f].kind in "iuf" and not arr.dtype[f].shape for f in fields]
+            self.picked = _pick_many(self.name, fields, numeric, columns, several and column is None)
+            if self.picked is not None:
+                self._several(arr, lambda i: arr[fields[i]])
+                return
             self.field = fields[_pick(self.name, fields, column, numeric)]
             what = f"field {self.field!r} holds"
         elif arr.ndim == 2 and arr.shape[0] == 1 and column is None:
             self.row = True
         elif arr.ndim == 2:
             names = [str(i) for i in range(arr.shape[1])]
+            self.picked = _pick_many(self.name, names, [True] * len(names), columns, several and column is None,
+                                     unnamed=True)
+            if self.picked is not None:
+                self._several(arr, lambda i: arr[:, i])
+                return
             self.col = _pick(self.name, names, 0 if column is None else column, [True] * len(names))
         elif arr.ndim != 1:
             raise DataError(f"{self.name}: expected a 1-D or 2-D array, got shape {arr.shape}")
+        elif columns is not None:
+            raise DataError(f"{self.name}: a 1-D array has one column, not named columns ({', '.join(columns)})")
         elif column not in (None, 0, "0"):
             raise DataError(f"{self.name}: a 1-D array has no column {column!r}")
         view = _npy_view(arr, self.field, self.col, self.row)
@@ -257,12 +301,33 @@ class NpySource(Source):
         self.size = view.shape[0]
         del arr, view
 
+    def _several(self, arr, column_of) -> None:
+        """Check the columns picked (``column_of(index)``: the values of one)."""
+        for i, key in self.picked:
+            kind = column_of(i).dtype
+            if kind.kind not in "iuf":
+                raise DataError(f"{self.name}: column {key!r} holds {kind} values, not numbers")
+        self.columns = tuple(key for _, key in self.picked)
+        self.shape, self.size = arr.shape, arr.shape[0]
+
+    def _rows(self, block) -> "np.ndarray | Columns":
+        """A block of rows of the array as the chunk it gives: Columns, or values."""
+        if self.field is not None:
+            block = block[self.field]
+        elif self.col is not None:
+            block = block[:, self.col]
+        elif self.picked is not None:
+            names = block.dtype.names
+            return Columns({key: np.array(block[names[i]] if names else block[:, i], dtype=np.float64)
+                            for i, key in self.picked})
+        return np.array(block, dtype=np.float64)
+
     def _chunks(self):
         arr = np.load(self.path, mmap_mode="r")
-        view = _npy_view(arr, self.field, self.col, self.row)
+        view = arr[0] if self.row else arr
         mm = getattr(arr, "_mmap", None)
         if mm is None:  # an empty array is not mapped
-            yield np.asarray(view)
+            yield self._rows(view)
             return
         # Where the values lie in the mapping (columns and fields are strided), so that
         # the pages of each chunk can be released once read: the resident memory stays
@@ -271,7 +336,7 @@ class NpySource(Source):
         stride, page, done = view.strides[0], mmap.PAGESIZE, 0
         for i in range(0, self.size, self.chunk):
             stop = min(i + self.chunk, self.size)
-            yield np.array(view[i:stop], dtype=np.float64)
+            yield self._rows(view[i:stop])
             end = min(first + stop * stride, len(mm)) // page * page
             if end > done and hasattr(mm, "madvise"):
                 mm.madvise(mmap.MADV_DONTNEED, done, end - done)
@@ -282,7 +347,8 @@ class NpySource(Source):
 
 
 class ParquetSource(Source):
-    def __init__(self, path, column=None, batch: int = FILE_CHUNK, name: str | None = None):
+    def __init__(self, path, column=None, batch: int = FILE_CHUNK, name: str | None = None, columns=None,
+                 several: bool = False):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -295,10 +361,13 @@ class ParquetSource(Source):
         schema = pf.schema_arrow
         cols = list(schema.names)
         numeric = [pa.types.is_integer(f.type) or pa.types.is_floating(f.type) for f in schema]
-        i = _pick(self.name, cols, column, numeric)
-        if not numeric[i]:
-            raise DataError(f"{self.name}: column {cols[i]!r} holds {schema.field(i).type} values, not numbers")
+        picked = _pick_many(self.name, cols, numeric, columns, several and column is None)
+        for i in [j for j, _ in picked] if picked else [_pick(self.name, cols, column, numeric)]:
+            if not numeric[i]:
+                raise DataError(f"{self.name}: column {cols[i]!r} holds {schema.field(i).type} values, not numbers")
         self.column = cols[i]
+        self.read = [cols[j] for j, _ in picked] if picked else [self.column]
+        self.columns = tuple(key for _, key in picked) if picked else None
         self.size = pf.metadata.num_rows
 
     def _chunks(self):
@@ -307,12 +376,17 @@ class ParquetSource(Source):
         pf = pq.ParquetFile(self.path)
         done = 0
         for g in range(pf.num_row_groups):
-            table = pf.read_row_group(g, columns=[self.column])
-            col = table.column(0)
-            if col.null_count:
-                first = next(k for k, v in enumerate(col.is_null().to_pylist()) if v)
-                raise DataError(f"{self.name}: column {self.column!r} has an empty value at row {done + first}")
-            yield col.to_numpy()
+            table = pf.read_row_group(g, columns=self.read)
+            for key in self.read:
+                col = table.column(key)
+                if col.null_count:
+                    first = next(k for k, v in enumerate(col.is_null().to_pylist()) if v)
+                    raise DataError(f"{self.name}: column {key!r} has an empty value at row {done + first}")
+            if self.columns is None:
+                yield table.column(0).to_numpy()
+            else:
+                yield Columns({key: table.column(k).to_numpy().astype(np.float64, copy=False)
+                               for key, k in zip(self.columns, range(len(self.read)))})
             done += table.num_rows
             if self.progress:
                 self.progress(done, self.size)
@@ -430,9 +504,11 @@ class _Layout(NamedTuple):
     row: bool
     #: Lines before the first data line (blank, comments).
     skip: int
+    #: ``((index, name), ...)`` of the columns read as Columns, or None: one column.
+    picked: tuple | None = None
 
 
-def _sniff(path: str, name: str, column) -> _Layout:
+def _sniff(path: str, name: str, column, want=None, several: bool = False) -> _Layout:
     """Delimiter, header, column names, chosen column, one-line sample, lines to skip."""
     head, complete = [], True
     lines = _lines(path, errors="strict", cap=_HEAD_CHARS)
@@ -458,7 +534,7 @@ def _sniff(path: str, name: str, column) -> _Layout:
     rows = [_fields(t, delim)[0] for t in texts]
     first = rows[0]
     header = not all(_numberlike(c) for c in first if c)
-    if column is None and complete and len(rows) == 1 and not header and len(first) > 1:
+    if column is None and want is None and complete and len(rows) == 1 and not header and len(first) > 1:
         return _Layout(delim, False, ["0"], 0, True, skip)
     columns = first if header else [str(i) for i in range(len(first))]
     body = rows[1:] if header else rows
@@ -468,6 +544,9 @@ def _sniff(path: str, name: str, column) -> _Layout:
     # not make it text (it is then read, and the bad cell named).
     numeric = [any(i < len(r) and _NUMBER.match(r[i]) for r in body)
                and all(i >= len(r) or not r[i] or _numberlike(r[i]) for r in body) for i in range(len(columns))]
+    picked = _pick_many(name, columns, numeric, want, several and column is None, unnamed=not header)
+    if picked:
+        return _Layout(delim, header, columns, picked[0][0], False, skip, picked)
     col = _pick(name, columns, column, numeric) if column is not None or any(numeric) else 0
     return _Layout(delim, header, columns, col, False, skip)
 
@@ -607,10 +686,13 @@ class TextSource(Source):
     ``#`` comments anywhere, or one line of numbers (a sample): pyarrow's CSV reader on
     blocks of whole lines prepared by :func:`_blocks`. Every refusal names the line."""
 
-    def __init__(self, path, column=None, block_size: int = TEXT_BLOCK, name: str | None = None):
+    def __init__(self, path, column=None, block_size: int = TEXT_BLOCK, name: str | None = None, columns=None,
+                 several: bool = False):
         super().__init__()
         self.path, self.name, self.block_size = str(path), name or str(path), block_size
-        self.layout = _sniff(self.path, self.name, column)
+        self.layout = _sniff(self.path, self.name, column, columns, several)
+        if self.layout.picked:
+            self.columns = tuple(key for _, key in self.layout.picked)
         self.size = os.path.getsize(self.path)
 
     def _chunks(self):
@@ -619,11 +701,11 @@ class TextSource(Source):
 
         lay = self.layout
         names = [f"f{i}" for i in range(1 if lay.row else len(lay.columns))]
-        want = names[lay.col]
+        want = [names[i] for i, _ in lay.picked] if lay.picked else [names[lay.col]]
         read = pcsv.ReadOptions(column_names=names)
         parse = pcsv.ParseOptions(delimiter="\t" if lay.delim is None else lay.delim, ignore_empty_lines=True)
-        convert = pcsv.ConvertOptions(include_columns=[want], column_types={want: pa.float64()}, null_values=[""],
-                                      strings_can_be_null=False)
+        convert = pcsv.ConvertOptions(include_columns=want, column_types={w: pa.float64() for w in want},
+                                      null_values=[""], strings_can_be_null=False)
         for block, lines, done in _blocks(self.path, lay, self.block_size):
             if not len(block):
                 continue
@@ -634,10 +716,13 @@ class TextSource(Source):
                                       convert_options=convert)
             except (pa.ArrowException, UnicodeDecodeError):
                 table = None
-            if table is None or table.column(0).null_count or lines not in (None, table.num_rows):
+            if table is None or any(c.null_count for c in table.columns) or lines not in (None, table.num_rows):
                 self._locate()
                 raise DataError(f"{self.name}: could not be read as {self._kind()} text")
-            yield table.column(0).to_numpy()
+            if lay.picked:
+                yield Columns({key: table.column(k).to_numpy() for k, (_, key) in enumerate(lay.picked)})
+            else:
+                yield table.column(0).to_numpy()
             if self.progress:
                 self.progress(done, self.size)
 
@@ -670,11 +755,13 @@ class TextSource(Source):
             if len(cells) != n:
                 where = f"the header has {n} ({', '.join(lay.columns)})" if lay.header else f"line {lay.skip + 1} has {n}"
                 raise DataError(f"{self.name}: line {k} has {len(cells)} field{'s' * (len(cells) != 1)} where {where}")
-            cell = cells[lay.col]
-            if not _NUMBER.match(cell):
-                hint = " (the decimal separator must be a point)" if _DECIMAL_COMMA.match(cell) and lay.delim != "," else ""
-                raise DataError(f"{self.name}: line {k}, column {lay.columns[lay.col]!r}: {_what(cell)} where a number "
-                                f"is expected{hint}")
+            for i in [i for i, _ in lay.picked] if lay.picked else [lay.col]:
+                cell = cells[i]
+                if not _NUMBER.match(cell):
+                    hint = (" (the decimal separator must be a point)" if _DECIMAL_COMMA.match(cell) and lay.delim != ","
+                            else "")
+                    raise DataError(f"{self.name}: line {k}, column {lay.columns[i]!r}: {_what(cell)} where a number "
+                                    f"is expected{hint}")
 
     def line_of(self, index: int) -> int:
         """The line number of the index-th value (for messages about NaN and the like)."""
@@ -748,7 +835,7 @@ def _remove(path: str) -> None:
         pass
 
 
-def _open_file(data, column) -> Source:
+def _open_file(data, column, columns=None, several: bool = False) -> Source:
     """A Source for a path (``"-"``: standard input)."""
     name, spool = str(data), None
     if name == "-":
@@ -778,7 +865,7 @@ def _open_file(data, column) -> Source:
     kind = NpySource if magic.startswith(b"\x93NUMPY") else ParquetSource if magic.startswith(b"PAR1") else TextSource
     if kind is TextSource and b"\x00" in magic:
         raise DataError(f"{name}: a binary file, not text, .npy or Parquet")
-    src = kind(path, column, name=name)
+    src = kind(path, column, name=name, columns=columns, several=several)
     src.spool = spool  # (the copy lives as long as a source reads it)
     return src
 
@@ -893,13 +980,18 @@ def dask_array(path, column=None, chunk: int = FILE_CHUNK):
     return da.concatenate(blocks) if blocks else da.zeros(0)
 
 
-def open_source(data, column=None) -> Source:
+def open_source(data, column=None, columns=None, several: bool = False) -> Source:
     """A Source for a path (``"-"``: standard input), a dask array or an iterable of
-    chunks."""
+    chunks. For a file, ``columns`` names the columns read as Columns (several named
+    columns per chunk); without it a family that takes several (``several``) reads every
+    numeric column of a file that has more than one, unless ``column`` names one."""
+    if isinstance(data, (str, Path)):
+        return _open_file(data, column, columns, several)
+    if columns is not None:
+        raise DataError(f"columns= ({', '.join(map(str, columns))}) selects columns of a file, a dict or a DataFrame, "
+                        "not of this input")
     if _is_dask(data):
         return DaskSource(data)
-    if isinstance(data, (str, Path)):
-        return _open_file(data, column)
     return IterableSource(data)
 
 
@@ -945,15 +1037,21 @@ class Columns:
         return f"Columns({', '.join(self.data)}; {self.size} rows)"
 
 
-def as_columns(data, name: str = "data") -> Columns:
+def as_columns(data, name: str = "data", want=None) -> Columns:
     """A mapping of column name -> 1-D array, a pandas or polars DataFrame, as Columns
-    (every column a number, all of one length)."""
+    (every column a number, all of one length); with ``want``, only those columns (by
+    name or 0-based index), in that order."""
     if hasattr(data, "to_dict") and hasattr(data, "columns") and not isinstance(data, dict):
-        items = [(str(c), data[c].to_numpy()) for c in data.columns]
+        items = [(str(c), data[c]) for c in data.columns]
     else:
         items = [(str(k), v) for k, v in data.items()]
     if not items:
         raise DataError(f"{name}: no columns")
+    if want is not None:
+        keys = [k for k, _ in items]
+        picked = _pick_many(name, keys, [True] * len(keys), want, False)
+        items = [items[i] for i, _ in picked]
+    items = [(k, v.to_numpy() if hasattr(v, "to_numpy") else v) for k, v in items]
     out = {}
     for key, values in items:
         arr = np.asarray(values)
@@ -977,6 +1075,7 @@ class TableSource(ArraySource):
         self.x, self.chunk, self.name = columns, chunk, name
         self.size = columns.size
         self.masked_before = 0
+        self.columns = tuple(columns.keys())
 
     def apply(self, fn) -> "TableSource":
         out = TableSource(fn(self.x), self.chunk, self.name)

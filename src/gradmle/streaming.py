@@ -29,7 +29,7 @@ import numpy as np
 
 from .families.base import Family, Refine, Sample, StatisticsOverflow
 from .record import DataRecord
-from .source import ArraySource, Columns, DaskSource, Source, TableSource, as_chunk
+from .source import ArraySource, Columns, DaskSource, Source, as_chunk
 from .stats import log_moments, merge, merge_log, moments, sum_of_products, tree
 from .units import Units, choose_units
 
@@ -306,11 +306,6 @@ def reduce_record(fam: Family, record: DataRecord, progress=None, in_units: bool
     working units, or a family asks for a second, more precise pass). With
     ``in_units=False`` the data stay in their own units."""
     source = record.source
-    if isinstance(source, TableSource) and not fam.columns:
-        names = list(source.x.keys())
-        raise ValueError(f"{source.name}: {len(names)} named column{'s' * (len(names) != 1)} ({', '.join(names)}): "
-                         f"the {fam.name} family fits one sample; pass one column (data[{names[0]!r}]), or a "
-                         "gradmle.Model whose logpdf reads the columns by name")
     if not source.reiterable and not fam.sufficient:
         source = source.kept()
         record = DataRecord(source, record.nonfinite, record.loc, record.weights, record.censoring)

@@ -118,9 +118,6 @@ class Family:
     #: True when the support starts at ``loc`` and ``loc`` is not estimated: then
     #: ``fixed={"loc": c}`` fits the data minus c (default 0), as scipy's ``floc``.
     shiftable: bool = False
-    #: True when the log-density reads several named columns (a model of the user's);
-    #: the others fit one sample and refuse a table.
-    columns: bool = False
     #: True when the reduction yields statistics that make every evaluation O(1);
     #: False when each evaluation of the likelihood is a pass over the data.
     sufficient: bool = True
@@ -132,6 +129,9 @@ class Family:
     #: True when the family keeps its location to full precision itself (so the data
     #: need not be taken about a value in their middle; see gradmle.units).
     centers_itself: bool = False
+    #: True when the log-density can receive several named columns (a mapping name ->
+    #: array): gradmle.Model. A built-in family fits one column of values.
+    takes_columns: bool = False
     #: False when the log-likelihood has kinks (Laplace in loc): "auto" then returns
     #: the closed form instead of iterating.
     smooth: bool = True
