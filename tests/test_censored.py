@@ -177,3 +177,60 @@ def test_an_observed_value_outside_the_support_is_refused():
         gradmle.fit([1.0, -1.0, 3.0], family="gamma", event=[1, 1, 0])
     with pytest.raises(DataError, match="left-censored at 0.0: below the gamma support"):
         gradmle.fit(st.CensoredData(uncensored=[1.0, 2.0], left=[0.0]), family="gamma")
+
+
+# -- the command line --------------------------------------------------------------------------
+
+@pytest.fixture
+def survival_files(tmp_path):
+    rng = np.random.default_rng(21)
+    t, c = 3.0 * rng.weibull(1.5, 200), rng.uniform(0, 6, 200)
+    x, event = np.minimum(t, c), (t <= c).astype(int)
+    w = rng.integers(1, 4, 200)
+    entry = np.where(rng.random(200) < 0.3, 0.5 * x, 0.0)
+    surv = tmp_path / "surv.csv"
+    surv.write_text("time,status,w,entry\n" + "".join(f"{float(a)!r},{b},{k},{float(e)!r}\n"
+                                                      for a, b, k, e in zip(x, event, w, entry)))
+    bounds = tmp_path / "bounds.csv"
+    rows = [f"{float(a) * 0.8!r},{float(a) * 1.2!r}" for a in x[:60]] + [f"{float(a)!r}," for a in x[60:90]] + \
+        [f",{float(a)!r}" for a in x[90:120]] + [f"{float(a)!r},inf" for a in x[120:130]] + \
+        [f"{float(a)!r},{float(a)!r}" for a in x[130:]]
+    bounds.write_text("lo,hi\n" + "\n".join(rows) + "\n")
+    return {"surv": str(surv), "bounds": str(bounds), "x": x, "event": event, "w": w, "entry": entry}
+
+
+def test_the_command_line_reads_events_weights_entries_and_bounds(cli, survival_files):
+    import json
+
+    f = survival_files
+    p = cli("fit", f["surv"], "--family", "weibull", "--column", "time", "--event", "status", "--weight", "w",
+            "--entry", "entry", "--json")
+    assert p.returncode == 0, p.stderr
+    got = json.loads(p.stdout)
+    want = gradmle.fit(f["x"], family="weibull", event=f["event"], weights=f["w"], entry=f["entry"])
+    assert got["params"] == pytest.approx(want.params, rel=1e-12)
+    assert got["info"]["censoring"]["observed"] == float(np.sum(f["w"] * f["event"]))
+    p = cli("fit", f["bounds"], "--family", "weibull", "--lower", "lo", "--upper", "hi")
+    assert p.returncode == 0, p.stderr
+    assert "data: 70 observed, 40 right-censored, 30 left-censored, 60 interval-censored" in p.stdout
+    x = f["x"]
+    data = st.CensoredData(uncensored=x[130:], right=x[60:90].tolist() + x[120:130].tolist(), left=x[90:120],
+                           interval=np.column_stack([0.8 * x[:60], 1.2 * x[:60]]))
+    want = gradmle.fit(data, family="weibull")
+    assert f"{want.params['c']:.10g}" in p.stdout
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--column", "time", "--event", "nope"], "no column 'nope'"),
+    (["--lower", "time"], "--lower and --upper give an interval together"),
+    (["--event", "status"], "name the column of the values with --column"),
+    (["--column", "time", "--event", "w"], "event must be 1 (observed) or 0"),
+    (["--column", "time", "--event", "status", "--family", "laplace"], "not fitted for 'laplace' yet"),
+])
+def test_the_command_line_refuses_bad_censoring_in_one_line(cli, survival_files, args, words):
+    args = list(args)
+    if "--family" not in args:
+        args += ["--family", "weibull"]
+    p = cli("fit", survival_files["surv"], *args)
+    assert p.returncode == 2 and words in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
