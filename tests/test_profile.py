@@ -186,3 +186,20 @@ def test_summary_json_and_picture(tmp_path):
     fig = p.plot(tmp_path / "profile.png")
     assert (tmp_path / "profile.png").stat().st_size > 0 and fig.axes[0].get_xlabel() == "sigma"
     assert str(p).startswith("0.95 profile-likelihood interval for sigma")
+
+
+def test_command_line_prints_profile_intervals(cli, tmp_path):
+    x = np.random.default_rng(9).weibull(1.5, 40) * 2.0
+    path = tmp_path / "x.txt"
+    np.savetxt(path, x)
+    r = gradmle.fit(x, family="weibull")
+    out = cli("fit", path, "--family", "weibull", "--intervals", "profile", "--quiet")
+    assert out.returncode == 0, out.stderr
+    lo, hi = r.conf_int(method="profile")["c"]
+    assert f"[{lo:.6g}, {hi:.6g}]" in out.stdout and "profile likelihood" in out.stdout
+    plain = cli("fit", path, "--family", "weibull", "--json", "--quiet")
+    assert "conf_int" not in json.loads(plain.stdout)
+    asked = json.loads(cli("fit", path, "--family", "weibull", "--json", "--intervals", "profile", "--quiet").stdout)
+    assert asked["conf_int"]["intervals"]["c"]["lower"] == pytest.approx(lo, rel=1e-12)
+    bad = cli("fit", path, "--intervals", "exact", "--quiet")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--intervals" in bad.stderr
