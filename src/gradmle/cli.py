@@ -18,6 +18,7 @@ from pathlib import Path
 from . import __version__
 from .families import FAMILIES
 from .methods import METHODS
+from .profile import INTERVALS
 
 EXIT_OK, EXIT_USAGE, EXIT_NOT_CONVERGED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 2, 3, 130, 143
 
@@ -185,7 +186,10 @@ def cmd_fit(a) -> int:
             raise UsageError("--dask/--scheduler read one column of FILE: with --model give --column, or leave out "
                              "--dask to read several columns")
         r = _fit_model_file(a, opts, model) if model is not None else _fit_file(a, opts)
-    _say(json.dumps(r.to_dict(), indent=1, allow_nan=False) if a.json else r.summary())
+    if a.json:
+        _say(json.dumps(r.to_dict(intervals=a.intervals), indent=1, allow_nan=False))
+    else:
+        _say(r.summary(intervals=a.intervals or "wald"))
     if a.trace_out:
         with atomic_write(a.trace_out) as fh:
             cols = ["iteration", *r.params, "loglik", "grad_norm"]
@@ -353,6 +357,7 @@ FIT_EXAMPLES = """examples:
   gradmle fit data.csv --column height
   gradmle fit data.csv --method gradient --step 0.1 --init mu=-1,sigma=0.1 --max-iter 100
   gradmle fit - < values.txt --json
+  gradmle fit times.csv --family weibull --intervals profile
   gradmle fit x.npy --method coordinate --n-inner 10 --n-outer 10 --trace-out trace.csv --plot fit.png
   gradmle fit data.csv --model models.py:regression --columns x,y --init "beta=[0,0],sigma=1"
 
@@ -411,6 +416,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--scheduler", metavar="ADDRESS", help="run the passes on the dask.distributed cluster at ADDRESS "
                                                          "(e.g. tcp://10.0.0.5:8786); FILE must be readable by the "
                                                          "workers at the same path")
+    f.add_argument("--intervals", choices=INTERVALS,
+                   help="confidence intervals: wald (estimate +- 1.96 standard errors, the default) or profile "
+                        "(likelihood ratio: where the log-likelihood maximized over the other parameters falls "
+                        "1.92 below its maximum); with --json, the intervals are added to it")
     f.add_argument("--json", action="store_true", help="print the full result as JSON (schema in README)")
     f.add_argument("--trace-out", metavar="FILE.csv", help="write every iterate to a CSV file")
     f.add_argument("--plot", metavar="FILE.png", help="write a picture of the run; the extension names the format "

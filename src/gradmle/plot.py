@@ -9,6 +9,7 @@
   more than two free parameters (``model_figure``), the traces, the convergence and a
   triangle of two-parameter slices of the log-likelihood through the estimate with the
   path projected on each.
+- ``profile_figure``: a profile log-likelihood with its cut, estimate and interval.
 All files are written atomically.
 """
 
@@ -22,8 +23,8 @@ import numpy as np
 from .io import atomic_write
 from .sweep import SWEEP_OUTCOMES
 
-__all__ = ["trajectories", "distances", "stability_map", "fit_figure", "model_figure", "save", "pyplot",
-           "normal_stats", "picture_format"]
+__all__ = ["trajectories", "distances", "stability_map", "fit_figure", "model_figure", "profile_figure", "save",
+           "write", "pyplot", "normal_stats", "picture_format"]
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
 OUTCOME_COLORS = ("#4daf4a", "#ff7f00", "#e41a1c", "#377eb8")
@@ -63,11 +64,18 @@ def save(fig, path, tight: bool = True) -> None:
     drawn (for figures not laid out by hand)."""
     plt = pyplot()
     try:
-        fmt = picture_format(path)
-        with atomic_write(path, "wb") as fh:
-            fig.savefig(fh, format=fmt, dpi=110, bbox_inches="tight" if tight else None)
+        write(fig, path, tight)
     finally:
         plt.close(fig)
+
+
+def write(fig, path, tight: bool = True) -> None:
+    """Write ``fig`` to ``path`` atomically, in the format its extension names (a figure
+    that pyplot does not manage, which stays the caller's); ``tight``: cropped to what
+    is drawn."""
+    fmt = picture_format(path)
+    with atomic_write(path, "wb") as fh:
+        fig.savefig(fh, format=fmt, dpi=110, bbox_inches="tight" if tight else None)
 
 
 def _normal_loglik(stats, mu, sigma):
@@ -410,3 +418,50 @@ def fit_figure(result, path) -> None:
         ax = axes[-1]
     _convergence(ax, result)
     save(fig, path)
+
+
+def profile_figure(profile):
+    """A matplotlib Figure (not registered with pyplot) of a :class:`gradmle.Profile`:
+    the profile log-likelihood, its quadratic (Wald) approximation, the cut, the
+    estimate and the ends of the interval (an end at the edge of the parameter space
+    is an arrow pointing there)."""
+    from matplotlib.figure import Figure
+
+    p = profile
+    fig = Figure(figsize=(6.4, 4.4))
+    ax = fig.subplots()
+    v, ll = p.values, p.logliks
+    # The points far out (the bracketing doubles its steps) would flatten the picture.
+    shown = np.isfinite(ll) & (ll >= p.loglik - 2.0 * p.cutoff)
+    if shown.sum() < 2:
+        shown = np.isfinite(ll)
+    v, ll = v[shown], ll[shown]
+    ax.plot(v, ll, ".-", color=COLORS[0], lw=1.4, ms=4, label="profile log-likelihood")
+    if p.stderr:
+        q = np.linspace(v.min(), v.max(), 200)
+        ax.plot(q, p.loglik - 0.5 * ((q - p.estimate) / p.stderr) ** 2, "--", color=COLORS[4], lw=1,
+                label="quadratic (Wald) approximation")
+    ax.axhline(p.cut, color="black", ls=":", lw=1, label=f"cut: maximum - {0.5 * p.cutoff:.3g} ({p.level:.0%})")
+    ax.plot(p.estimate, p.loglik, "*", color="black", ms=11, label=f"estimate {p.estimate:.4g}")
+    for end, side in ((p.lower, -1), (p.upper, 1)):
+        if end.kind == "profile":
+            ax.axvline(end.value, color=COLORS[1], lw=1)
+            ax.plot(end.value, p.cut, "o", color=COLORS[1], ms=5)
+            ax.annotate(f"{end.value:.4g}", (end.value, p.cut), xytext=(4 * side, 6), textcoords="offset points",
+                        fontsize=7, color=COLORS[1], ha="left" if side > 0 else "right")
+        else:
+            x = v.max() if side > 0 else v.min()
+            what = f"to the edge ({end.value:g})" if end.kind == "edge" else "end unknown"
+            ax.annotate(what, (x, p.cut), xytext=(-60 * side, 14), textcoords="offset points", fontsize=7,
+                        color=COLORS[1], arrowprops={"arrowstyle": "->", "color": COLORS[1], "lw": 0.8})
+    lo = min(p.cut - 0.25 * p.cutoff, ll.min())
+    ax.set_ylim(lo, p.loglik + 0.15 * (p.loglik - lo))
+    if v.min() > 0 and v.max() / v.min() > 100:
+        ax.set_xscale("log")
+    ax.set_xlabel(p.name)
+    ax.set_ylabel("log-likelihood (total)")
+    lo_s, hi_s = ("?" if e.value is None else f"{e.value:.4g}" for e in (p.lower, p.upper))
+    ax.set_title(f"{p.family}: profile of {p.name}, {p.level:.0%} interval [{lo_s}, {hi_s}]", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(True, alpha=0.3)
+    return fig
