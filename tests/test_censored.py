@@ -234,3 +234,29 @@ def test_the_command_line_refuses_bad_censoring_in_one_line(cli, survival_files,
     p = cli("fit", survival_files["surv"], *args)
     assert p.returncode == 2 and words in p.stderr, p.stderr
     assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+
+
+LIFELINES = {"weibull": ("WeibullFitter", lambda f: (f.rho_, 0.0, f.lambda_)),
+             "exponential": ("ExponentialFitter", lambda f: (0.0, f.lambda_)),
+             "lognormal": ("LogNormalFitter", lambda f: (f.sigma_, 0.0, math.exp(f.mu_)))}
+
+
+@pytest.mark.parametrize("name", LIFELINES)
+def test_the_loglik_is_at_least_lifelines_on_right_censored_samples(name):
+    lifelines = pytest.importorskip("lifelines")
+    dist, truth, _, args = FAMILIES[name]
+    fitter, theirs_args = LIFELINES[name]
+    rng = np.random.default_rng(sum(map(ord, name)) + 1)
+    for frac in FRACTIONS:
+        data = censored_sample(dist, tuple(args(truth)), "right", frac, 150, rng)
+        x = np.concatenate([data._uncensored, data._right])
+        event = np.concatenate([np.ones(data._uncensored.size), np.zeros(data._right.size)])
+        r = gradmle.fit(x, family=name, event=event)
+        assert r.converged, r.message
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = getattr(lifelines, fitter)().fit(x, event)
+        ours = censored_loglik(dist, args(r.params), data)
+        theirs = censored_loglik(dist, theirs_args(f), data)
+        assert theirs == pytest.approx(f.log_likelihood_, rel=1e-9)
+        assert ours >= theirs - 1e-9 * abs(theirs), (frac, ours, theirs)
