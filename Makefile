@@ -19,13 +19,17 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-base
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
 demo: $(VENV)/.installed-base
 	$(BIN)/gradmle demo --out demo-out
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q
 
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

@@ -100,15 +100,12 @@ def _x64(jax):
 
 
 def _to_jax(jnp, x):
-    """A chunk (an array, or Columns by name) as JAX float64 arrays."""
+    """A chunk (an array, or Columns by name), or a point, as JAX float64 arrays
+    (device_put of float64 numpy: a plain copy, without jnp.asarray's conversions)."""
+    put = sys.modules["jax"].device_put
     if hasattr(x, "items"):
-        return {k: jnp.asarray(v, dtype=jnp.float64) for k, v in x.items()}
-    return jnp.asarray(x, dtype=jnp.float64)
-
-
-def _as_arrays(x):
-    """A chunk (an array, or Columns by name) as numpy float64 arrays."""
-    return {k: np.asarray(v, dtype=float) for k, v in x.items()} if hasattr(x, "items") else np.asarray(x, dtype=float)
+        return {k: put(np.asarray(v, dtype=np.float64)) for k, v in x.items()}
+    return put(np.asarray(x, dtype=np.float64))
 
 
 #: Compiled JAX functions by (log-density, parameter layout), oldest first.
@@ -398,16 +395,21 @@ class Model(PassFamily):
         def each(theta, x):
             return logpdf(x, **params_of(theta))
 
-        def sums(theta, x):  # [value, gradient, Hessian]: one call, one transfer back
-            value, grad = jax.value_and_grad(total)(theta, x)
-            return jnp.concatenate([value[None], grad, jax.hessian(total)(theta, x).ravel()])
+        def outer(theta, x):  # (per-observation scores, n x k by forward mode; k x k back)
+            s = jax.jacfwd(each)(theta, x)
+            return (s.T @ s).ravel()
+
+        def sums(theta, x):
+            """[value, gradient, Hessian] as one array: one call and one copy back per chunk."""
+            v, g = jax.value_and_grad(total)(theta, x)
+            return jnp.concatenate([v[None], g, jax.hessian(total)(theta, x).ravel()])
 
         # Compiled once per log-density and parameter layout: a model made again (in a
         # notebook, in a loop) reuses the compiled functions.
         key = (logpdf, self.blocks)
         compiled = _COMPILED.get(key)
         if compiled is None:
-            compiled = (jax.jit(sums), jax.jit(jax.jacfwd(each)))  # (per-observation scores, n x k: forward mode)
+            compiled = (jax.jit(sums), jax.jit(outer), jax.jit(each))
         self._jax = (jax, jnp, *compiled)
         # A trace (without compiling) proves the log-density a JAX function, or not.
         try:
@@ -464,6 +466,9 @@ class Model(PassFamily):
         if jax is None:
             return np.asarray(self.logpdf(chunk, **self.unflatten(theta)), dtype=float)
         with _x64(jax):
+            if self._backend == "jax":  # compiled: one compilation per chunk size, not one per operation
+                jnp, each = self._jax[1], self._jax[4]
+                return np.asarray(each(_to_jax(jnp, theta), _to_jax(jnp, chunk)), dtype=float)
             return np.asarray(self.logpdf(chunk, **self.unflatten(theta)), dtype=float)
 
     def steps(self, theta) -> np.ndarray:
@@ -474,9 +479,9 @@ class Model(PassFamily):
         k = len(theta)
         backend = self.choose_backend(chunk[:2])
         if backend == "jax":
-            jax, _, sums, _ = self._jax
-            with _x64(jax):  # (numpy arguments: jit takes them as they are, in float64)
-                return np.asarray(sums(np.asarray(theta, dtype=float), _as_arrays(chunk)), dtype=float)
+            jax, jnp, sums, _, _ = self._jax
+            with _x64(jax):
+                return np.asarray(sums(_to_jax(jnp, theta), _to_jax(jnp, chunk)), dtype=float)
         params = self.unflatten(theta)
         if backend == "hand":
             v = self.each(chunk, theta)
@@ -547,9 +552,9 @@ class Model(PassFamily):
         """The sum over the chunk of the outer products of per-observation scores: by
         JAX, else by central differences of each observation's log-density."""
         if self.choose_backend(chunk[:2]) == "jax":
-            jax, jnp, _, scores = self._jax
+            jax, jnp, _, outer, _ = self._jax
             with _x64(jax):
-                s = np.asarray(scores(jnp.asarray(theta, dtype=jnp.float64), _to_jax(jnp, chunk)), dtype=float)
+                return np.asarray(outer(_to_jax(jnp, theta), _to_jax(jnp, chunk)), dtype=float)
         else:
             steps = self.steps(theta)
             cols = []
@@ -722,12 +727,12 @@ class Model(PassFamily):
             x = next(c for _, c in source.chunks())
             source.passes = passes  # (a look at the first chunk, not a pass over the data)
         probe = x[: 1 << 14]
+        self.choose_backend(probe[:2])  # (a log-density JAX cannot trace is left to numeric derivatives)
         try:
             v = self.each(probe, theta)
         except Exception as exc:
             raise ValueError(f"the model's logpdf raised at the start ({brief(exc, self._code)}; "
                              f"start: {self._at(theta)})") from None
-        self.choose_backend(probe[:2])
         if v.shape != probe.shape:
             raise ValueError(f"the model's logpdf returned shape {v.shape} for {probe.size} "
                              f"{'rows' if hasattr(probe, 'items') else 'values'}: it must return one log-density per "
