@@ -31,7 +31,7 @@ import numpy as np
 from .families import get_family
 from .families.base import Family, PassFamily, Sample
 from .families.density import DENSITIES, logpdf
-from .families.tails import SHAPE_MAX, OutOfRange, log_interval, logcdf, logsf
+from .families.tails import SHAPE_MAX, SHAPE_MIN, TAILS, OutOfRange, log_interval, logcdf, logsf
 from .io import DataError
 from .source import Columns
 from .stats import sum_of_products
@@ -314,10 +314,14 @@ class Censored(PassFamily):
             r = engine.fit(values, engine.check_options(self.base, "auto"))
         except (ValueError, ArithmeticError):
             return (math.nan,) * len(self.param_names)
-        theta = r.context.theta if r.converged or r.status == "max_iter" else ()
-        if len(theta) != len(self.param_names) or not all(math.isfinite(t) for t in theta):
+        theta = [r.params[k] for k in self.param_names]
+        if r.status == "diverged" or not all(math.isfinite(t) for t in theta):
             return (math.nan,) * len(self.param_names)
-        return tuple(r.params[k] for k in self.param_names)
+        # A shape run to its limit (a t's df to infinity) starts well inside the range
+        # over which the tails are computed.
+        for i in TAILS[self.name].shapes:
+            theta[i] = min(max(theta[i], 10.0 * SHAPE_MIN), 1e-3 * SHAPE_MAX)
+        return tuple(theta)
 
     # -- one pass ---------------------------------------------------------------------------------
     def chunk_sums(self, theta, chunk: Columns, extra=None) -> np.ndarray:
