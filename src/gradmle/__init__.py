@@ -18,6 +18,7 @@ from .outcomes import OUTCOMES, Outcome
 from .result import STATUSES, FitResult, HessianWarning
 from .stability import Stability, stability
 from .stats import Moments, moments
+from .survival import SurvivalEstimate, kaplan_meier
 from .sweep import SWEEP_OUTCOMES, SweepResult, sweep
 
 __version__ = "0.1.0"
@@ -26,5 +27,5 @@ __all__ = [
     "fit", "compare", "stability", "sweep", "Model", "FitResult", "Comparison", "Stability", "SweepResult", "Diagnosis",
     "Remedy", "HessianWarning", "METHODS", "Method", "AUTO_METHOD", "STATUSES", "OUTCOMES", "Outcome", "CAUSES",
     "SWEEP_OUTCOMES", "FAMILIES", "Family", "get_family", "CONSTRAINTS", "Constraint", "SUPPORTS", "Support",
-    "Moments", "moments", "__version__",
+    "Moments", "moments", "kaplan_meier", "SurvivalEstimate", "__version__",
 ]
