@@ -5,11 +5,13 @@ probability plot whose points lie on the fitted line."""
 
 import warnings
 
+import matplotlib.image
 import numpy as np
 import pytest
 import scipy.stats as st
 
 import gradmle
+from gradmle import plot
 from gradmle.survival import plotting_positions
 
 lifelines = pytest.importorskip("lifelines")
@@ -136,6 +138,86 @@ def test_turnbull_refuses_late_entry_in_one_line():
     with pytest.raises(ValueError, match="late entry") as info:
         gradmle.kaplan_meier(table)
     assert "\n" not in str(info.value)
+
+
+# -- pictures ------------------------------------------------------------------------------------
+
+def _censored_weibull(n, seed=0, c=1.5, scale=3.0):
+    rng = np.random.default_rng(seed)
+    t = scale * rng.weibull(c, n)
+    cut = rng.uniform(0, 2 * scale, n)
+    return np.minimum(t, cut), (t <= cut).astype(float)
+
+
+def _not_blank(path):
+    img = matplotlib.image.imread(path)
+    assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100
+    assert img[..., :3].std() > 0.05  # more than a flat background
+
+
+@pytest.mark.parametrize("family", ["weibull", "lognormal", "exponential", "gamma"])
+def test_the_survival_pictures_write_pngs_that_decode(family, tmp_path):
+    x, e = _censored_weibull(200)
+    r = gradmle.fit(x, family=family, event=e)
+    for kind in ("survival", "probability", "both"):
+        plot.survival_figure(r, tmp_path / f"{kind}.png", kind=kind)
+        _not_blank(tmp_path / f"{kind}.png")
+
+
+def test_the_picture_of_a_censored_fit_has_the_survival_panels(tmp_path):
+    x, e = _censored_weibull(150)
+    r = gradmle.fit(x, family="weibull", event=e)
+    plot.fit_figure(r, tmp_path / "fit.png")
+    img = matplotlib.image.imread(tmp_path / "fit.png")
+    plain = gradmle.fit(x, family="weibull")
+    plot.fit_figure(plain, tmp_path / "plain.png")
+    _not_blank(tmp_path / "fit.png")
+    assert img.shape[0] > 1.6 * matplotlib.image.imread(tmp_path / "plain.png").shape[0]  # a second row
+
+
+def test_interval_censored_data_are_drawn_over_turnbulls_estimate(tmp_path):
+    t, exact, lo, hi = _turnbull_sample(6)
+    cd = st.CensoredData(uncensored=t[exact], interval=np.column_stack([lo[~exact], hi[~exact]]))
+    r = gradmle.fit(cd, family="weibull")
+    plot.survival_figure(r, tmp_path / "t.png")
+    _not_blank(tmp_path / "t.png")
+
+
+def test_uncensored_fits_have_no_survival_picture(tmp_path):
+    r = gradmle.fit(np.arange(1.0, 20.0), family="weibull")
+    with pytest.raises(ValueError, match="censored"):
+        plot.survival_figure(r, tmp_path / "x.png")
+    with pytest.raises(ValueError, match="kind"):
+        plot.survival_figure(r, tmp_path / "x.png", kind="hazard")
+
+
+def test_weibull_paper_points_of_a_large_sample_lie_on_the_fitted_line():
+    x, e = _censored_weibull(20_000, seed=7, c=1.7, scale=2.0)
+    r = gradmle.fit(x, family="weibull", event=e)
+    paper = plot.probability_paper(r)
+    assert paper.name == "Weibull"
+    c, scale = r.params["c"], r.params["scale"]
+    # the line is c (log t - log scale)
+    np.testing.assert_allclose(paper.line_y, c * (paper.line_x - np.log(scale)), rtol=1e-9, atol=1e-9)
+    # every point with F between 1% and 99% within 0.1 of it on the log(-log S) scale
+    f = 1 - np.exp(-np.exp(paper.y))
+    mid = (f > 0.01) & (f < 0.99)
+    assert mid.sum() > 5000
+    gap = paper.y[mid] - c * (paper.x[mid] - np.log(scale))
+    assert np.abs(gap).max() < 0.1 and abs(gap.mean()) < 0.01
+
+
+@pytest.mark.parametrize("family, paper", [("lognormal", "lognormal"), ("normal", "normal"),
+                                           ("exponential", "exponential"), ("gamma", "P-P")])
+def test_each_family_has_its_paper(family, paper):
+    x, e = _censored_weibull(3000, seed=8, c=1.0)
+    r = gradmle.fit(x + (1.0 if family == "normal" else 0.0), family=family, event=e)
+    p = plot.probability_paper(r)
+    assert p.name == paper and np.all(np.isfinite(p.x)) and np.all(np.isfinite(p.y))
+    if family == "exponential":  # the fit is right: the points follow the line
+        line = np.interp(p.x, p.line_x, p.line_y)
+        mid = (p.y > 0.05) & (p.y < 1.5)
+        assert np.abs(p.y[mid] - line[mid]).max() < 0.1
 
 
 def test_plotting_positions_are_the_midpoints_of_the_steps():
