@@ -19,6 +19,7 @@ from .profile import Profile
 from .result import STATUSES, FitResult, HessianWarning
 from .stability import Stability, stability
 from .stats import Moments, moments
+from .survival import SurvivalEstimate, kaplan_meier
 from .sweep import SWEEP_OUTCOMES, SweepResult, sweep
 
 __version__ = "0.1.0"
@@ -27,5 +28,5 @@ __all__ = [
     "fit", "compare", "stability", "sweep", "Model", "FitResult", "Profile", "Comparison", "Stability", "SweepResult",
     "Diagnosis", "Remedy", "HessianWarning", "METHODS", "Method", "AUTO_METHOD", "STATUSES", "OUTCOMES", "Outcome", "CAUSES",
     "SWEEP_OUTCOMES", "FAMILIES", "Family", "get_family", "CONSTRAINTS", "Constraint", "SUPPORTS", "Support",
-    "Moments", "moments", "__version__",
+    "Moments", "moments", "kaplan_meier", "SurvivalEstimate", "__version__",
 ]
