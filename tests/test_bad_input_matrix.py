@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -171,10 +172,22 @@ def long_fit(folder, max_iter: int) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def cpu_seconds(pid: int) -> float:
+    """The processor time a process has used (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_interrupt_exits_130_and_leaves_no_file(tmp_path):
     out = tmp_path / "trace.csv"
     proc = long_fit(tmp_path, 100_000_000)
-    time.sleep(3.0)
+    # Interrupted in the run, not while Python still imports numpy and scipy (about 2.5
+    # s of processor time; wall time says little on a loaded machine).
+    if Path(f"/proc/{proc.pid}/stat").exists():
+        while cpu_seconds(proc.pid) < 6.0 and proc.poll() is None:
+            time.sleep(0.05)
+    else:
+        time.sleep(3.0)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, (proc.returncode, stderr)
