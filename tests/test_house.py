@@ -52,7 +52,8 @@ def _imports(path):
 
 BELOW_THE_API = ("gradmle.families", "gradmle.streaming", "gradmle.result", "gradmle.stability", "gradmle.diagnose",
                  "gradmle.engine", "gradmle.driver", "gradmle.problem", "gradmle.optimizers", "gradmle.source",
-                 "gradmle.record", "gradmle.units", "gradmle.methods", "gradmle.constraints", "gradmle.outcomes")
+                 "gradmle.record", "gradmle.units", "gradmle.methods", "gradmle.constraints", "gradmle.outcomes",
+                 "gradmle.profile")
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))

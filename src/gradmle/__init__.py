@@ -15,16 +15,18 @@ from .fit import AUTO_METHOD, METHODS, fit
 from .methods import Method
 from .model import Model
 from .outcomes import OUTCOMES, Outcome
+from .profile import Profile
 from .result import STATUSES, FitResult, HessianWarning
 from .stability import Stability, stability
 from .stats import Moments, moments
+from .survival import SurvivalEstimate, kaplan_meier
 from .sweep import SWEEP_OUTCOMES, SweepResult, sweep
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "fit", "compare", "stability", "sweep", "Model", "FitResult", "Comparison", "Stability", "SweepResult", "Diagnosis",
-    "Remedy", "HessianWarning", "METHODS", "Method", "AUTO_METHOD", "STATUSES", "OUTCOMES", "Outcome", "CAUSES",
+    "fit", "compare", "stability", "sweep", "Model", "FitResult", "Profile", "Comparison", "Stability", "SweepResult",
+    "Diagnosis", "Remedy", "HessianWarning", "METHODS", "Method", "AUTO_METHOD", "STATUSES", "OUTCOMES", "Outcome", "CAUSES",
     "SWEEP_OUTCOMES", "FAMILIES", "Family", "get_family", "CONSTRAINTS", "Constraint", "SUPPORTS", "Support",
-    "Moments", "moments", "__version__",
+    "Moments", "moments", "kaplan_meier", "SurvivalEstimate", "__version__",
 ]

@@ -18,6 +18,7 @@ from pathlib import Path
 from . import __version__
 from .families import FAMILIES
 from .methods import METHODS
+from .profile import INTERVALS
 
 EXIT_OK, EXIT_USAGE, EXIT_NOT_CONVERGED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 2, 3, 130, 143
 
@@ -175,14 +176,20 @@ def cmd_fit(a) -> int:
         raise UsageError("--dask starts a local cluster and --scheduler connects to one: give one of them")
     model = _load_model(a)
     kw = _fit_options(a, model)
-    opts = engine.check_options(**kw, nonfinite="drop" if a.drop_nonfinite else "raise")
-    if (a.dask or a.scheduler) and a.file == "-":
-        raise UsageError("--dask/--scheduler need a file: standard input cannot be read by the workers")
-    if (a.dask or a.scheduler) and (a.columns is not None or (model is not None and a.column is None)):
-        raise UsageError("--dask/--scheduler read one column of FILE: with --model give --column, or leave out "
-                         "--dask to read several columns")
-    r = _fit_model_file(a, opts, model) if model is not None else _fit_file(a, opts)
-    _say(json.dumps(r.to_dict(), indent=1, allow_nan=False) if a.json else r.summary())
+    if any(getattr(a, k) is not None for k in CENSORING):
+        r = _fit_censored(a, kw, model)
+    else:
+        opts = engine.check_options(**kw, nonfinite="drop" if a.drop_nonfinite else "raise")
+        if (a.dask or a.scheduler) and a.file == "-":
+            raise UsageError("--dask/--scheduler need a file: standard input cannot be read by the workers")
+        if (a.dask or a.scheduler) and (a.columns is not None or (model is not None and a.column is None)):
+            raise UsageError("--dask/--scheduler read one column of FILE: with --model give --column, or leave out "
+                             "--dask to read several columns")
+        r = _fit_model_file(a, opts, model) if model is not None else _fit_file(a, opts)
+    if a.json:
+        _say(json.dumps(r.to_dict(intervals=a.intervals), indent=1, allow_nan=False))
+    else:
+        _say(r.summary(intervals=a.intervals or "wald"))
     if a.trace_out:
         with atomic_write(a.trace_out) as fh:
             cols = ["iteration", *r.params, "loglik", "grad_norm"]
@@ -195,6 +202,50 @@ def cmd_fit(a) -> int:
 
         fit_figure(r, a.plot)
     return EXIT_OK if r.converged else EXIT_NOT_CONVERGED
+
+
+#: The options that make a fit censored, truncated or weighted (each names a column).
+CENSORING = ("event", "lower", "upper", "entry", "weight")
+
+
+def _fit_censored(a, kw: dict, model):
+    """Censored, truncated or weighted data: the columns named by --column, --event,
+    --lower/--upper, --entry and --weight, read whole (a table of rows)."""
+    import numpy as np
+    import scipy.stats
+
+    from .fit import fit
+    from .source import open_source
+
+    if model is not None:
+        raise UsageError("--event, --lower/--upper, --entry and --weight are for the built-in families, not --model")
+    if a.dask or a.scheduler or a.columns is not None:
+        raise UsageError("--event, --lower/--upper, --entry and --weight read their columns whole: leave out "
+                         "--dask, --scheduler and --columns")
+    if a.file == "-":
+        raise UsageError("--event, --lower/--upper, --entry and --weight name columns of a file, not standard input")
+    if (a.lower is None) != (a.upper is None):
+        raise UsageError("--lower and --upper give an interval together: give both")
+    if a.lower is not None and (a.event is not None or a.column is not None):
+        raise UsageError("--lower/--upper give the values themselves: leave out --column and --event")
+    if a.lower is None and a.column is None:
+        raise UsageError("with --event, --entry or --weight, name the column of the values with --column")
+    names = [n for n in (a.column, a.event, a.lower, a.upper, a.entry, a.weight) if n is not None]
+    source = open_source(a.file, columns=[str(n) for n in names])
+    source.empty_is_nan = a.lower is not None  # an empty bound: censored on that side
+    chunks = [c for _, c in source.chunks()]
+    col = {str(n): np.concatenate([c[str(n)] for c in chunks]) if chunks else np.empty(0) for n in names}
+    take = lambda n: None if n is None else col[str(n)]
+    if a.lower is not None:
+        lo, hi = take(a.lower), take(a.upper)
+        lo = np.where(np.isnan(lo), -np.inf, lo)
+        hi = np.where(np.isnan(hi), np.inf, hi)
+        exact = lo == hi
+        data = scipy.stats.CensoredData(uncensored=lo[exact], interval=np.column_stack([lo[~exact], hi[~exact]]))
+    else:
+        data = take(a.column)
+    return fit(data, **kw, event=take(a.event), weights=take(a.weight), entry=take(a.entry),
+               nonfinite="drop" if a.drop_nonfinite else "raise")
 
 
 def _fit_model_file(a, opts, model):
@@ -306,6 +357,7 @@ FIT_EXAMPLES = """examples:
   gradmle fit data.csv --column height
   gradmle fit data.csv --method gradient --step 0.1 --init mu=-1,sigma=0.1 --max-iter 100
   gradmle fit - < values.txt --json
+  gradmle fit times.csv --family weibull --intervals profile
   gradmle fit x.npy --method coordinate --n-inner 10 --n-outer 10 --trace-out trace.csv --plot fit.png
   gradmle fit data.csv --model models.py:regression --columns x,y --init "beta=[0,0],sigma=1"
 
@@ -340,6 +392,13 @@ def build_parser() -> argparse.ArgumentParser:
                                                     "every numeric column when FILE has several); the columns of a "
                                                     "2-D .npy or of text without a header are 0, 1, ... or named in "
                                                     "order")
+    f.add_argument("--event", metavar="COL", help="censored data: the column that is 1 where the value of --column "
+                   "was observed and 0 where it is right-censored (still running)")
+    f.add_argument("--lower", metavar="COL", help="with --upper: each value lies in (lower, upper]; equal bounds: "
+                   "observed; an empty or -inf lower: left-censored; an empty or inf upper: right-censored")
+    f.add_argument("--upper", metavar="COL", help="see --lower")
+    f.add_argument("--entry", metavar="COL", help="the time each observation entered (left truncation)")
+    f.add_argument("--weight", metavar="COL", help="frequency weights: how many observations each row stands for")
     f.add_argument("--method", default="auto", help=", ".join(METHODS) + " (default: auto)")
     f.add_argument("--step", type=float, help="step size gamma (default depends on the method)")
     f.add_argument("--init", help="start, e.g. mu=-1,sigma=0.1, or for a model's vector beta=[0,0,0] or beta[1]=0.5 "
@@ -357,6 +416,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--scheduler", metavar="ADDRESS", help="run the passes on the dask.distributed cluster at ADDRESS "
                                                          "(e.g. tcp://10.0.0.5:8786); FILE must be readable by the "
                                                          "workers at the same path")
+    f.add_argument("--intervals", choices=INTERVALS,
+                   help="confidence intervals: wald (estimate +- 1.96 standard errors, the default) or profile "
+                        "(likelihood ratio: where the log-likelihood maximized over the other parameters falls "
+                        "1.92 below its maximum); with --json, the intervals are added to it")
     f.add_argument("--json", action="store_true", help="print the full result as JSON (schema in README)")
     f.add_argument("--trace-out", metavar="FILE.csv", help="write every iterate to a CSV file")
     f.add_argument("--plot", metavar="FILE.png", help="write a picture of the run; the extension names the format "

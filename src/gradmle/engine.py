@@ -331,6 +331,8 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None, second_s
     if method.name == "auto":
         out["message"] = f"auto ran {ran.name}: {out['message']}"
     info = {"method": ran.name, "elapsed": elapsed, "ngev": problem.ngev, "step": step}
+    if hasattr(fam, "counts"):  # censored, truncated or weighted data
+        info["censoring"] = dict(fam.counts.to_dict(), described=fam.counts.describe())
     if problem.information:  # (scoring steps: what stood for the Fisher information)
         info["information"] = " and ".join(problem.information)
         if "empirical" in problem.information:
@@ -550,15 +552,17 @@ def limit_fit(fam: Family, reduced: Reduced, options: Options | None = None) -> 
     with the parameters held fixed in ``options`` held in it too: from ``fam``'s
     statistics where it can give them, else by reading the data again."""
     target = get_family(fam.limit_family)
+    # (a family given by name, or one of its own: the limit of a censored fit is fitted to the same table)
+    spec = fam.limit_family if isinstance(fam.limit_family, Family) else target.name
     fixed = {fam.limit_names[k]: v for k, v in (options.fixed if options else {}).items() if k in fam.limit_names}
     natural = "natural" if "natural" in target.parametrizations() else None
     convert = getattr(fam, "limit_stats", None)
     limit = replace_stats(reduced, convert(reduced.stats)) if convert is not None else \
         reduce_record(target, reduced.record)
     try:
-        return run(target, limit, check_options(target.name, "closed_form", parametrization=natural, fixed=fixed))
+        return run(target, limit, check_options(spec, "closed_form", parametrization=natural, fixed=fixed))
     except ValueError:  # no closed form (with those parameters held): iterate
-        return run(target, limit, check_options(target.name, "auto", fixed=fixed))
+        return run(target, limit, check_options(spec, "auto", fixed=fixed))
 
 
 def replace_stats(reduced: Reduced, stats) -> Reduced:

@@ -5,6 +5,7 @@ the one loop."""
 from __future__ import annotations
 
 from . import engine
+from .censoring import censored, is_censored_input
 from .methods import AUTO_METHOD, METHODS
 from .result import FitResult
 
@@ -25,6 +26,9 @@ def fit(
     fixed=None,
     nonfinite="raise",
     columns=None,
+    event=None,
+    weights=None,
+    entry=None,
 ) -> FitResult:
     """Fit ``family`` to ``data`` by maximum likelihood with ``method``.
 
@@ -99,6 +103,20 @@ def fit(
         of a 2-D ``.npy`` or of text without a header are named by their 0-based index
         ("0", "1", ...), or named in order by as many names as there are columns. A
         built-in family takes one column (``columns=["height"]``).
+    event : array-like, optional
+        Censored data as lifelines gives them: 1 (or True) where the value was
+        observed, 0 where it is right-censored there (still running at that time).
+        ``data`` may also be a ``scipy.stats.CensoredData`` (uncensored, left-, right-
+        and interval-censored values).
+    weights : array-like, optional
+        Frequency weights >= 0, one per value (grouped data: values with counts).
+    entry : array-like, optional
+        The time at which each observation entered (left truncation, delayed
+        entry): its likelihood is taken given survival to then.
+
+        With any of these (or a CensoredData) the data are fitted as a table, one pass
+        per evaluation, for the continuous families; ``result.info["censoring"]``
+        counts the observed, censored (by kind) and truncated values.
 
     Returns
     -------
@@ -119,6 +137,8 @@ def fit(
     >>> r.status, r.error < 1e-9
     ('converged', True)
     """
+    if event is not None or weights is not None or entry is not None or is_censored_input(data):
+        data, family, fixed = censored(data, family, fixed, event, weights, entry)
     opts = engine.check_options(family, method, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed,
                                 nonfinite, columns)
     return engine.fit(data, opts)

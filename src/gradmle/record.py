@@ -77,6 +77,8 @@ def as_record(data, column=None, nonfinite: str = "raise", loc: float = 0.0, col
     many; NaN and infinite values are refused or dropped (``nonfinite``)."""
     if isinstance(data, DataRecord):
         return data
+    if isinstance(data, Columns):  # a table already checked (censored data)
+        return DataRecord(TableSource(data), choice("nonfinite", nonfinite, NONFINITE), loc)
     nonfinite = choice("nonfinite", nonfinite, NONFINITE)
     if isinstance(data, dict) or (hasattr(data, "columns") and hasattr(data, "to_dict") and not
                                   isinstance(data, np.ndarray) and (len(getattr(data, "columns", ())) > 1

@@ -183,8 +183,24 @@ class FitResult:
         se = iter(np.sqrt(np.diag(cov)) * factor)
         return {name: (None if name in fixed else float(next(se))) for name in self.params}
 
-    def conf_int(self, level: float = 0.95) -> dict | None:
-        """Wald confidence intervals ``estimate +- z * stderr`` on the natural scale."""
+    def conf_int(self, level: float = 0.95, method: str = "wald") -> dict | None:
+        """Confidence intervals on the natural scale, parameter name -> ``(lower, upper)``
+        (None for a fixed parameter); None when the fit did not converge.
+
+        ``method="wald"`` (default): ``estimate +- z * stderr`` (None also when there are
+        no standard errors). ``method="profile"``: the likelihood-ratio intervals of
+        :meth:`profile`, where the profile log-likelihood falls chi2_1(level) / 2 below
+        its maximum; an end where the profile never falls that far is the edge of the
+        parameter space (0, 1 or +-inf), an end that could not be found is None."""
+        from .checks import choice
+        from .profile import INTERVALS
+
+        method = choice("method", method, INTERVALS)
+        if method == "profile":
+            if not self.converged or self.context is None:
+                return None
+            fixed = self.options.get("fixed") or {}
+            return {k: None if k in fixed else self.profile(k, level, points=0).interval for k in self.params}
         from scipy.stats import norm
 
         se = self.stderr
@@ -192,6 +208,28 @@ class FitResult:
             return None
         z = float(norm.ppf(0.5 + level / 2.0))
         return {k: (None if s is None else (self.params[k] - z * s, self.params[k] + z * s)) for k, s in se.items()}
+
+    def profile(self, name: str, level: float = 0.95, points=21):
+        """The profile log-likelihood of parameter ``name`` and its likelihood-ratio
+        confidence interval (a :class:`gradmle.Profile`).
+
+        Each point of the profile is the fit of the other free parameters with ``name``
+        held at a value (started from the neighbouring point: a few Newton steps). The
+        ends are where ``2 (loglik_hat - profile) = chi2_1(level)``, bracketed outward from
+        the estimate in steps of the standard error and found by brentq; where the
+        profile never falls that far before the edge of the parameter space, that end is
+        the edge and the Profile says so. ``points``: how many more points to compute
+        for the curve (evenly over the interval and a fifth beyond each end), or a list
+        of values. ValueError for an unknown name, a parameter held fixed, or a fit
+        that did not converge. Points already computed are kept for later calls."""
+        from .profile import Profiler, profile
+
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a parameter's name, one of {', '.join(self.params)}; got {name!r}")
+        profilers = self.__dict__.setdefault("_profilers", {})
+        if name not in profilers:
+            profilers[name] = Profiler(self, name)
+        return profile(self, name, level, points, profilers[name])
 
     def frozen(self):
         """The fitted distribution as a frozen scipy.stats distribution."""
@@ -202,9 +240,10 @@ class FitResult:
     def success(self) -> bool:  # the name scipy.optimize users look for
         return self.converged
 
-    def to_dict(self, trace: bool = True) -> dict:
+    def to_dict(self, trace: bool = True, intervals: str | None = None) -> dict:
         """The whole result as plain JSON-ready values (non-finite numbers become None).
-        The schema is documented in the README ("JSON output")."""
+        The schema is documented in the README ("JSON output"). With ``intervals``
+        (``"wald"`` or ``"profile"``) it also holds the 95% confidence intervals."""
         d = self.diagnosis
         out = {
             "family": self.family,
@@ -233,12 +272,42 @@ class FitResult:
                               "error": _num(r.error)} for r in d.remedies],
             },
         }
+        if intervals is not None:
+            out["conf_int"] = self._intervals_dict(intervals)
         if trace:
             out["trace"] = {k: [_num(v) for v in arr.tolist()] for k, arr in self.trace.items()}
         return out
 
-    def summary(self) -> str:
-        """A readable table of the fit."""
+    def _intervals_dict(self, intervals: str) -> dict:
+        from .checks import choice
+        from .profile import INTERVALS
+
+        method = choice("intervals", intervals, INTERVALS)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", HessianWarning)  # (the summary and the message say it)
+            ci = self.conf_int(method=method)
+        out = {}
+        for name, pair in (ci or {}).items():
+            if pair is None:
+                out[name] = None
+            elif method == "profile":
+                p = self.profile(name, points=0)
+                out[name] = {"lower": _num(p.lower.value), "upper": _num(p.upper.value), "lower_end": p.lower.kind,
+                             "upper_end": p.upper.kind, "notes": p.notes}
+            else:
+                out[name] = {"lower": _num(pair[0]), "upper": _num(pair[1])}
+        return {"method": method, "level": 0.95, "intervals": out if ci is not None else None}
+
+    def summary(self, intervals: str = "wald") -> str:
+        """A readable table of the fit; ``intervals``: the confidence intervals shown,
+        ``"wald"`` (estimate +- 1.96 standard errors) or ``"profile"`` (likelihood ratio,
+        see :meth:`profile`)."""
+        from .checks import choice
+        from .profile import INTERVALS
+
+        intervals = choice("intervals", intervals, INTERVALS)
         par = self.options.get("parametrization")
         lines = [
             f"gradmle fit: family={self.family}  method={self.method}  n={self.n}"
@@ -250,12 +319,14 @@ class FitResult:
         if "derivatives" in self.info and hasattr(fam, "describe_derivatives"):
             lines.append(f"derivatives: {fam.describe_derivatives()}")
         lines.append("")
+        if "censoring" in self.info:
+            lines.insert(1, f"data: {self.info['censoring']['described']}")
         import warnings
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", HessianWarning)
-            ci = self.conf_int() if self.converged else None
             se = self.stderr if self.converged else None
+            ci = self.conf_int(method=intervals) if self.converged else None
         head = f"{'parameter':<10} {'estimate':>18} {'std. error':>11} {'95% confidence interval':>29}"
         if self.reference is not None:
             head += f" {'closed form':>18} {'rel. error':>11}"
@@ -264,11 +335,9 @@ class FitResult:
         for name, value in self.params.items():
             if name in fixed:
                 row = f"{name:<10} {_fmt(value):>18} {'(fixed)':>11} {'':>29}"
-            elif se is not None:
-                lo, hi = ci[name]
-                row = f"{name:<10} {_fmt(value):>18} {se[name]:>11.4g} {'[' + f'{lo:.6g}, {hi:.6g}' + ']':>29}"
             else:
-                row = f"{name:<10} {_fmt(value):>18} {'-':>11} {'-':>29}"
+                shown = "-" if ci is None else "[" + ", ".join("?" if v is None else f"{v:.6g}" for v in ci[name]) + "]"
+                row = f"{name:<10} {_fmt(value):>18} {'-' if se is None else format(se[name], '>11.4g'):>11} {shown:>29}"
             if self.reference is not None:
                 ref = self.reference[name]
                 row += f" {_fmt(ref):>18} {_rel(value, ref, self.reference_scales.get(name, 0.0)):>11.2e}"
@@ -282,6 +351,12 @@ class FitResult:
             lines.append("standard errors: not computed (the fit did not converge)")
         elif caught:
             lines.append("standard errors: unavailable, the Hessian at the estimate is not negative definite")
+        if ci is not None and intervals == "wald":
+            lines.append("95% confidence intervals: Wald (estimate +- 1.96 standard errors)")
+        elif ci is not None:
+            lines.append("95% confidence intervals: profile likelihood (where the log-likelihood maximized over the "
+                         "other parameters falls 1.92 below its maximum, chi-square(1) at 95%)")
+            lines += [note for k in ci if ci[k] is not None for note in self.profile(k, points=0).notes]
         if self.diagnosis is not None:
             lines += ["", str(self.diagnosis)]
         return "\n".join(lines)

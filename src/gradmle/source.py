@@ -686,6 +686,10 @@ class TextSource(Source):
     ``#`` comments anywhere, or one line of numbers (a sample): pyarrow's CSV reader on
     blocks of whole lines prepared by :func:`_blocks`. Every refusal names the line."""
 
+    #: Whether an empty cell is read as NaN (a bound that is not known: censored data's
+    #: --lower and --upper) rather than refused.
+    empty_is_nan = False
+
     def __init__(self, path, column=None, block_size: int = TEXT_BLOCK, name: str | None = None, columns=None,
                  several: bool = False):
         super().__init__()
@@ -716,11 +720,13 @@ class TextSource(Source):
                                       convert_options=convert)
             except (pa.ArrowException, UnicodeDecodeError):
                 table = None
-            if table is None or any(c.null_count for c in table.columns) or lines not in (None, table.num_rows):
+            nulls = table is not None and any(c.null_count for c in table.columns)
+            if table is None or (nulls and not self.empty_is_nan) or lines not in (None, table.num_rows):
                 self._locate()
                 raise DataError(f"{self.name}: could not be read as {self._kind()} text")
             if lay.picked:
-                yield Columns({key: table.column(k).to_numpy() for k, (_, key) in enumerate(lay.picked)})
+                yield Columns({key: table.column(k).to_numpy(zero_copy_only=False) for k, (_, key) in
+                               enumerate(lay.picked)})
             else:
                 yield table.column(0).to_numpy()
             if self.progress:
@@ -757,7 +763,7 @@ class TextSource(Source):
                 raise DataError(f"{self.name}: line {k} has {len(cells)} field{'s' * (len(cells) != 1)} where {where}")
             for i in [i for i, _ in lay.picked] if lay.picked else [lay.col]:
                 cell = cells[i]
-                if not _NUMBER.match(cell):
+                if not _NUMBER.match(cell) and not (cell == "" and self.empty_is_nan):
                     hint = (" (the decimal separator must be a point)" if _DECIMAL_COMMA.match(cell) and lay.delim != ","
                             else "")
                     raise DataError(f"{self.name}: line {k}, column {lay.columns[i]!r}: {_what(cell)} where a number "

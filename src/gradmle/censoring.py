@@ -1,0 +1,461 @@
+"""Censored, truncated and weighted data for the continuous families.
+
+The data become one table (:class:`~gradmle.source.Columns`) with a row per observation:
+``x`` (the value, or the bound that is known), ``upper`` (the upper end of an interval;
+``x`` otherwise), ``kind`` (observed exactly, right-, left- or interval-censored), and
+where given ``weight`` (frequency weights: a row counts as that many observations) and
+``entry`` (left truncation: the observation could only be seen above it). A censored
+fit is then a family without sufficient statistics whose every evaluation is one pass
+over the table, each row adding its own term:
+
+- observed at x: log f(x);  right-censored at x (still running): log S(x);
+- left-censored at x (below a detection limit): log F(x);
+- censored to the interval (x, upper]: log(F(upper) - F(x));
+- entered at e: minus log S(e) (the likelihood given survival to e);
+
+times the row's weight; value, gradient and Hessian from the same pass, the tail terms
+computed stably far in the tails (:mod:`gradmle.families.tails`).
+
+The conventions are those of the ecosystem: ``scipy.stats.CensoredData`` (uncensored,
+left, right and interval values), and lifelines' ``event`` (1 observed, 0
+right-censored).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from .families import get_family
+from .families.base import Family, PassFamily, Sample
+from .families.density import DENSITIES, logpdf
+from .families.tails import SHAPE_MAX, SHAPE_MIN, TAILS, OutOfRange, log_interval, logcdf, logsf
+from .io import DataError
+from .source import Columns
+from .stats import sum_of_products
+
+__all__ = ["Censored", "Counts", "censored", "censored_table", "count", "KINDS", "is_censored_input"]
+
+#: The kinds of observation, by their code in the ``kind`` column.
+EXACT, RIGHT, LEFT, INTERVAL = 0, 1, 2, 3
+KINDS = ("observed", "right-censored", "left-censored", "interval-censored")
+
+
+class Counts(NamedTuple):
+    """How many observations of each kind (weighted: frequency weights count as that
+    many), and how many entered late (left-truncated)."""
+
+    observed: float
+    right: float
+    left: float
+    interval: float
+    truncated: float
+    rows: int
+
+    @property
+    def censored(self) -> float:
+        return self.right + self.left + self.interval
+
+    def describe(self) -> str:
+        parts = [f"{_n(self.observed)} observed"]
+        for n, what in ((self.right, "right-censored"), (self.left, "left-censored"),
+                        (self.interval, "interval-censored"), (self.truncated, "left-truncated (late entry)")):
+            if n:
+                parts.append(f"{_n(n)} {what}")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict:
+        return {"observed": self.observed, "right_censored": self.right, "left_censored": self.left,
+                "interval_censored": self.interval, "truncated": self.truncated, "rows": self.rows}
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    # Not np.dot: BLAS would split a chunk's dot product over spinning threads (see
+    # stats.sum_of_products).
+    return sum_of_products(a, b, np.empty_like(a))
+
+
+def _column_sums(a: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """The (weighted) sum of each column of ``a`` (n x m), column by column: numpy's sum
+    over the first axis of a wide array strides through memory several times slower."""
+    if w is None:
+        return np.array([a[:, j].sum() for j in range(a.shape[1])])
+    buf = np.empty(len(w))
+    return np.array([sum_of_products(w, a[:, j], buf) for j in range(a.shape[1])])
+
+
+def _n(v: float) -> str:
+    return f"{int(v)}" if float(v).is_integer() else f"{v:.6g}"
+
+
+def is_censored_input(data) -> bool:
+    """Whether ``data`` is a scipy.stats.CensoredData."""
+    return type(data).__name__ == "CensoredData" and hasattr(data, "_uncensored")
+
+
+def _vector(values, what: str, n: int | None = None) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(f"{what} must be numbers, got {values!r:.80}") from None
+    arr = arr.ravel() if arr.ndim else arr.reshape(1)
+    if n is not None and arr.size != n:
+        raise DataError(f"{what} has {arr.size} values for {n} observations: give one per observation")
+    bad = np.flatnonzero(np.isnan(arr))
+    if bad.size:
+        raise DataError(f"{what} holds {bad.size} NaN value(s), the first at index {bad[0]}")
+    return arr
+
+
+def _from_scipy(data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    exact = _vector(data._uncensored, "the uncensored values")
+    left = _vector(data._left, "the left-censored values")
+    right = _vector(data._right, "the right-censored values")
+    iv = np.asarray(data._interval, dtype=float).reshape(-1, 2)
+    lo, hi = iv[:, 0], iv[:, 1]
+    # An interval open at one end is a one-sided censoring; both ends open tells nothing.
+    both = np.isinf(lo) & np.isinf(hi)
+    if both.any():
+        raise DataError(f"{int(both.sum())} interval(s) are (-inf, inf): they carry no information; leave them out")
+    to_left, to_right = np.isinf(lo), np.isinf(hi)
+    inner = ~(to_left | to_right)
+    x = np.concatenate([exact, right, hi[to_left] if to_left.any() else left[:0], left, lo[to_right], lo[inner]])
+    kinds = np.concatenate([np.full(exact.size, EXACT), np.full(right.size, RIGHT),
+                            np.full(int(to_left.sum()) + left.size, LEFT), np.full(int(to_right.sum()), RIGHT),
+                            np.full(int(inner.sum()), INTERVAL)])
+    upper = x.copy()
+    upper[kinds == INTERVAL] = hi[inner]
+    return x, upper, kinds.astype(float)
+
+
+def censored_table(data, event=None, weights=None, entry=None, loc: float = 0.0) -> Columns:
+    """The table of a censored, truncated or weighted sample (see the module's doc). ``data``: a scipy.stats.CensoredData, or the values (durations) with
+    ``event`` (1 or True: observed; 0 or False: right-censored at that value);
+    ``weights``: frequency weights >= 0; ``entry``: the time each observation entered
+    (left truncation); ``loc`` is subtracted from every value and entry."""
+    if is_censored_input(data):
+        if event is not None:
+            raise ValueError("event= cannot be given with a CensoredData: it already says which values are censored")
+        x, upper, kind = _from_scipy(data)
+    else:
+        x = _vector(data, "data")
+        upper = x.copy()
+        kind = np.zeros(x.size)
+        if event is not None:
+            ev = _vector(event, "event", x.size)
+            odd = np.flatnonzero((ev != 0) & (ev != 1))
+            if odd.size:
+                raise DataError(f"event must be 1 (observed) or 0 (right-censored); event[{odd[0]}] = {float(ev[odd[0]])!r}")
+            kind[ev == 0] = RIGHT
+    n = x.size
+    if n == 0:
+        raise DataError("no observations")
+    finite = np.isfinite(x) & np.isfinite(upper)
+    if not finite.all():
+        i = int(np.flatnonzero(~finite)[0])
+        raise DataError(f"{int((~finite).sum())} value(s) are infinite, the first at index {i} ({float(x[i])!r}); a censored "
+                        "value is given by its finite bound and its kind")
+    cols = {"x": x - loc, "upper": upper - loc, "kind": kind}
+    w = None
+    if weights is not None:
+        w = _vector(weights, "weights", n)
+        bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+        if bad.size:
+            raise DataError(f"weights must be finite and >= 0; weights[{bad[0]}] = {float(w[bad[0]])!r}")
+        if not w.sum() > 0:
+            raise DataError("the weights sum to 0: there is nothing to fit")
+        cols["weight"] = w
+    if entry is not None:
+        e = _vector(entry, "entry", n) - loc
+        if not np.isfinite(e).all():
+            i = int(np.flatnonzero(~np.isfinite(e))[0])
+            raise DataError(f"entry[{i}] = {float(e[i] + loc)!r} is not finite")
+        after = np.flatnonzero(e > x)
+        if after.size:
+            i = int(after[0])
+            raise DataError(f"entry[{i}] = {float(e[i] + loc)!r} is after the value {float(x[i] + loc)!r}: an observation is seen "
+                            "only after it entered")
+        cols["entry"] = e
+    bad = np.flatnonzero((kind == INTERVAL) & ~(upper > x))
+    if bad.size:
+        i = int(bad[0])
+        raise DataError(f"the interval ({float(x[i] + loc)!r}, {float(upper[i] + loc)!r}] at index {i} is empty: its lower end must "
+                        "be below its upper end")
+    return Columns(cols)
+
+
+def count(table: Columns, support) -> Counts:
+    """The counts of each kind of observation in ``table``; an entry counts as late
+    where the family's support starts before it."""
+    kind = table["kind"]
+    weight = table.data.get("weight")
+    weight = np.ones(kind.size) if weight is None else weight
+    entry = table.data.get("entry")
+    late = 0.0
+    if entry is not None:
+        late = float(weight[entry > 0].sum()) if support.positive else float(weight.sum())
+    return Counts(*(float(weight[kind == k].sum()) for k in (EXACT, RIGHT, LEFT, INTERVAL)), late, kind.size)
+
+
+class Censored(PassFamily):
+    """A continuous family fitted to censored, truncated or weighted data (see the
+    module's doc): the same parameters, constraints and scipy name; one pass over the
+    table per evaluation."""
+
+    learns: tuple = ()
+    takes_columns = True  # the table of censored rows
+
+    def __init__(self, base, table: Columns):
+        base = get_family(base)
+        if not base.smooth:
+            raise ValueError(f"censored or weighted data are not fitted for {base.name!r} yet: its likelihood has a kink "
+                             "at every observed value, which the Newton steps of a censored fit cannot cross")
+        if base.name not in DENSITIES:
+            raise ValueError(f"censored or weighted data are fitted for the continuous families "
+                             f"({', '.join(DENSITIES)}); {base.name!r} is not one of them")
+        self.base = base
+        self.counts = count(table, base.support)
+        self.name = base.name
+        self.param_names = base.param_names
+        self.constraints = base.constraints
+        self.support = base.support
+        self.scipy_name = base.scipy_name
+        self.scale_power = None  # the table is fitted in the data's own units
+        # A boundary of the base family (a Student-t's df to infinity) is one here too,
+        # its limit fitted to the same censored table.
+        self.limit_params, self.limit_names = base.limit_params, base.limit_names
+        self.limit_family = Censored(base.limit_family, table) if base.limit_family else None
+
+    def limit(self, result) -> str | None:
+        if not self.limit_params:
+            return None
+        p = self.limit_params[0]
+        v = result.params[p]
+        ran = result.status == "diverged" and result.outcome.code == "ran_away" and result.outcome.param == p
+        if v < 0.5 * SHAPE_MAX and not ran:
+            return None
+        name = self.limit_family.name
+        return (f"{p} runs to infinity (it reached {v:.3g} and was still rising): the {self.name} likelihood of these "
+                f"censored data keeps increasing towards its {name} limit; see result.limit_fit for the {name} fit")
+
+    # -- the data -------------------------------------------------------------------------------
+    def check(self, table: Columns) -> None:
+        """Refuse what the family's support or the censoring pattern make impossible, and
+        samples with no maximum: nothing observed or censored on the side that bounds
+        the parameters."""
+        c = self.counts
+        x, kind, support = table["x"], table["kind"], self.support
+        exact = kind == EXACT
+        bad = support.bad(x[exact])
+        if bad is not None:
+            i = int(np.flatnonzero(exact)[np.flatnonzero(bad)[0]])
+            raise DataError(f"the observed value {float(x[i])!r} (index {i}) is outside the {self.name} support: {support.rule}")
+        left = kind == LEFT
+        if support.positive and left.any() and not (x[left] > 0).all():
+            i = int(np.flatnonzero(left & (x <= 0))[0])
+            raise DataError(f"the value at index {i} is left-censored at {float(x[i])!r}: below the {self.name} support "
+                            f"({support.rule}) it has probability 0")
+        if c.observed + c.interval == 0 and (c.left == 0 or c.right == 0):
+            side = "right" if c.right else "left"
+            grows = "grows" if side == "right" else "shrinks"
+            raise ValueError(f"all {_n(c.censored)} values are {side}-censored and none is observed: the likelihood "
+                             f"increases without limit as the distribution's scale {grows}, so no maximum exists")
+        self._check_point_mass(table)
+
+    def _check_point_mass(self, table: Columns) -> None:
+        """Refuse samples whose likelihood has no maximum because one point t fits them
+        all: every observed value equals t and every censored one allows it (right-
+        censored below t, left-censored at or above it, intervals around it). Piling
+        the distribution up at t then makes the likelihood grow without limit (a
+        density at t that grows as the spread shrinks), or tend to 1 with nothing
+        observed: the single failure that is also the longest time, for instance."""
+        x, upper, kind = table["x"], table["upper"], table["kind"]
+        weight = table.data.get("weight")
+        if weight is not None:
+            keep = weight > 0
+            x, upper, kind = x[keep], upper[keep], kind[keep]
+        exact = x[kind == EXACT]
+        if exact.size and exact.min() != exact.max():
+            return
+        below = np.concatenate([x[kind == RIGHT], x[kind == INTERVAL]])   # t must be above these
+        above = np.concatenate([x[kind == LEFT], upper[kind == INTERVAL]])  # and at or below these
+        lo = float(below.max()) if below.size else -math.inf
+        hi = float(above.min()) if above.size else math.inf
+        if exact.size:
+            t = float(exact[0])
+            if lo < t <= hi:
+                raise ValueError(
+                    f"no maximum likelihood estimate: every observed value is {t!r} and every censored value allows "
+                    f"it (right-censored values all below it{', left-censored values at or above it' if above.size else ''}), "
+                    f"so the {self.name} likelihood grows without limit as the distribution piles up at {t!r}")
+        elif lo < hi:
+            raise ValueError(
+                f"no maximum likelihood estimate: nothing is observed exactly and a single point between {lo!r} and "
+                f"{hi!r} satisfies every censored value, so the {self.name} likelihood approaches its supremum only as "
+                "the distribution piles up there")
+
+    def prepare(self, info: dict) -> dict:
+        return {}
+
+    def initial(self, sample: Sample):
+        """The base family's fit to the values as if they were observed (an interval by
+        its middle): a start on the right scale."""
+        from . import engine
+
+        table = sample.source.x
+        x, upper, kind = table["x"], table["upper"], table["kind"]
+        values = np.where(kind == INTERVAL, 0.5 * (x + upper), x)
+        keep = self.support.bad(values)
+        if keep is not None:
+            values = values[~keep]
+        try:
+            r = engine.fit(values, engine.check_options(self.base, "auto"))
+        except (ValueError, ArithmeticError):
+            return (math.nan,) * len(self.param_names)
+        theta = [r.params[k] for k in self.param_names]
+        if r.status == "diverged" or not all(math.isfinite(t) for t in theta):
+            return (math.nan,) * len(self.param_names)
+        # A shape run to its limit (a t's df to infinity) starts well inside the range
+        # over which the tails are computed.
+        for i in TAILS[self.name].shapes:
+            theta[i] = min(max(theta[i], 10.0 * SHAPE_MIN), 1e-3 * SHAPE_MAX)
+        return tuple(theta)
+
+    # -- one pass ---------------------------------------------------------------------------------
+    def chunk_sums(self, theta, chunk: Columns, extra=None) -> np.ndarray:
+        """[sum of values, of gradients (k), of Hessians (k x k), of outer products of
+        the per-observation scores (k x k)], weighted; NaN where a shape is beyond the
+        range over which the tails are computed (the optimizer then steps back)."""
+        k = len(theta)
+        try:
+            return self._sums(theta, chunk)
+        except OutOfRange:
+            return np.full(1 + k + 2 * k * k, math.nan)
+
+    def _terms(self, theta, chunk: Columns):
+        """``(rows, (values, gradients, hessians))`` of each kind of row, and of the late
+        entries (to be taken off), as the rows' own arrays."""
+        name = self.name
+        x, kind = chunk["x"], chunk["kind"]
+        for code in (EXACT, RIGHT, LEFT, INTERVAL):
+            rows = np.flatnonzero(kind == code)
+            if rows.size == chunk.size:
+                rows = slice(None)
+            elif not rows.size:
+                continue
+            xm = x[rows]
+            if code == EXACT:
+                yield rows, logpdf(name, xm, theta), 1.0
+            elif code == RIGHT:
+                yield rows, logsf(name, xm, theta, 2), 1.0
+            elif code == LEFT:
+                yield rows, logcdf(name, xm, theta, 2), 1.0
+            else:
+                yield rows, log_interval(name, xm, chunk["upper"][rows], theta, 2), 1.0
+        entry = chunk.data.get("entry")
+        if entry is not None:
+            yield slice(None), logsf(name, entry, theta, 2), -1.0
+
+    def _sums(self, theta, chunk: Columns) -> np.ndarray:
+        k = len(theta)
+        weight = chunk.data.get("weight")
+        if self.name in ("weibull", "exponential") and not np.any(chunk["kind"] >= LEFT):
+            return self._power_sums(theta, chunk, weight)
+        value, grad, hess = 0.0, np.zeros(k), np.zeros(k * k)
+        scores = np.zeros((chunk.size, k))  # each row's score, for the outer products
+        for rows, (v, g, h), sign in self._terms(theta, chunk):
+            w = None if weight is None else weight[rows]
+            if w is not None:
+                with np.errstate(invalid="ignore"):  # a zero weight on an impossible term
+                    v = np.where(w > 0, v, 0.0)
+            value += sign * _column_sums(v[:, None], w)[0]
+            grad += sign * _column_sums(g, w)
+            hess += sign * _column_sums(h.reshape(len(v), k * k), w)
+            scores[rows] += sign * g
+        cols = [np.ascontiguousarray(scores[:, a]) for a in range(k)]
+        weighted = cols if weight is None else [c * weight for c in cols]
+        outer = np.array([[_dot(weighted[a], cols[b]) for b in range(k)] for a in range(k)])
+        return np.concatenate([[value], grad, hess, outer.ravel()])
+
+    def _power_sums(self, theta, chunk: Columns, weight) -> np.ndarray:
+        """The Weibull (exponential: c = 1) with observed and right-censored rows and
+        late entries: log f = log c - log scale + (c - 1) r - u and log S = -u, with
+        r = log(x / scale) and u = e^(c r), so one pass gives everything from sums of
+        u, u r and u r^2 (an entry's u taken off) and of r over the observed rows."""
+        c, scale = (theta[0], theta[1]) if len(theta) == 2 else (1.0, theta[0])
+        x, exact = chunk["x"], chunk["kind"] == EXACT
+        w = np.ones(x.size) if weight is None else weight
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            r = np.log(x / scale)
+            u = np.exp(c * r)
+            ur = np.where(u > 0, u * r, 0.0)  # (a value at 0 is an entry at 0: no term)
+            we = w * exact
+            d, r1 = we.sum(), _dot(we, r)
+            entry = chunk.data.get("entry")
+            t0, t1, t2 = _dot(w, u), _dot(w, ur), _dot(w, np.where(u > 0, ur * r, 0.0))
+            if entry is not None:
+                re = np.log(entry / scale)
+                ue = np.exp(c * re)
+                ure = np.where(ue > 0, ue * re, 0.0)
+                t0, t1, t2 = t0 - _dot(w, ue), t1 - _dot(w, ure), t2 - _dot(w, np.where(ue > 0, ure * re, 0.0))
+            # each row's score in (c, scale), for the outer products
+            sc = np.where(exact, 1.0 / c + r, 0.0) - ur
+            ss = c * (u - exact) / scale
+            if entry is not None:
+                sc, ss = sc + ure, ss - c * ue / scale
+        value = d * math.log(c / scale) + (c - 1.0) * r1 - t0
+        g_c, g_s = d / c + r1 - t1, c * (t0 - d) / scale
+        h_cc, h_cs, h_ss = -d / (c * c) - t2, (t0 - d + c * t1) / scale, c * (d - t0 - c * t0) / (scale * scale)
+        if len(theta) == 1:
+            return np.array([value, g_s, h_ss, _dot(w * ss, ss)])
+        outer = [_dot(w * sc, sc), _dot(w * sc, ss), _dot(w * ss, ss)]
+        return np.array([value, g_c, g_s, h_cc, h_cs, h_cs, h_ss, outer[0], outer[1], outer[1], outer[2]])
+
+    def assemble(self, theta, sums: np.ndarray, n: int, extra=None):
+        k = len(theta)
+        value = float(sums[0]) / n
+        if not math.isfinite(value):
+            return -math.inf, (math.nan,) * k, np.full((k, k), math.nan)
+        if extra is not None:  # the scores' outer products came with the same pass
+            extra["outer_at"] = (tuple(float(t) for t in theta), sums[1 + k + k * k :].reshape(k, k) / n)
+        return value, tuple(float(v) / n for v in sums[1 : 1 + k]), sums[1 + k : 1 + k + k * k].reshape(k, k) / n
+
+    def empirical_information(self, theta, sample: Sample) -> np.ndarray:
+        """The mean outer product of the per-observation scores at theta (weighted):
+        what Fisher scoring, and Newton where the Hessian is not negative definite,
+        use; it comes with the pass that evaluated theta."""
+        key = tuple(float(t) for t in theta)
+        found = sample.extra.get("outer_at")
+        if found is None or found[0] != key:
+            self._pass(key, sample)
+            found = sample.extra.get("outer_at")
+        if found is None or found[0] != key:
+            return np.full((len(key),) * 2, math.nan)
+        return found[1]
+
+    def frozen(self, params: dict, loc: float = 0.0):
+        return self.base.frozen(params, loc)
+
+    def __repr__(self) -> str:
+        return f"<family {self.name} on censored data: {', '.join(self.param_names)}>"
+
+
+def censored(data, family, fixed, event=None, weights=None, entry=None) -> tuple[Columns, Censored, dict | None]:
+    """``(table, family, fixed)`` for :func:`gradmle.fit` given censored, truncated or
+    weighted data: a fixed ``loc`` of the families whose support starts there is
+    subtracted from the values (as for uncensored data) and leaves ``fixed``."""
+    base = get_family(family)
+    if isinstance(base, Censored):
+        raise TypeError("family must be a family's name or a Model, not a censored fit's family")
+    fixed = dict(fixed) if fixed else {}
+    loc = 0.0
+    if base.shiftable and "loc" in fixed:
+        loc = fixed.pop("loc")
+        if isinstance(loc, bool) or not isinstance(loc, (int, float)) or not math.isfinite(loc):
+            raise ValueError(f"fixed['loc'] must be a finite number, got {loc!r}")
+    table = censored_table(data, event, weights, entry, float(loc))
+    fam = Censored(base, table)
+    fam.check(table)
+    return table, fam, fixed or None
