@@ -48,6 +48,9 @@ class Problem:
         #: scores, for a model that declares none) or "observed" (-H, where neither is
         #: available or finite).
         self.information: list[str] = []
+        #: Whether the family has a Fisher information of its own (a user's model has
+        #: none: its information is the Hessian, or the scores' outer products).
+        self.declares_fisher = type(family).fisher is not Family.fisher
         obj = family.objective(stats)
         nan_grad = (NAN,) * len(self.free)
         natural, free = self.natural, self.free
