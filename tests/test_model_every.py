@@ -216,18 +216,26 @@ BIG = np.random.default_rng(12).normal(2.0, 1.0, PIECES * N)
 
 
 class Counting:
-    """The model's per-chunk sums, counted by point: a pass is one call per chunk."""
+    """The model's per-chunk sums, counted by point: a pass is one call per chunk (for
+    data in memory, held by JAX, one per chunk held there)."""
 
     def __init__(self, monkeypatch):
         self.points = {}
-        real = NORMAL.chunk_sums
+        real, resident = NORMAL.chunk_sums, NORMAL._resident_total
 
         def counted(theta, chunk, extra=None):
             key = tuple(float(v) for v in theta)
             self.points[key] = self.points.get(key, 0) + 1
             return real(theta, chunk, extra)
 
+        def counted_resident(theta, chunks, outer, sums=True):
+            if sums:
+                key = tuple(float(v) for v in theta)
+                self.points[key] = self.points.get(key, 0) + len(chunks)
+            return resident(theta, chunks, outer, sums)
+
         monkeypatch.setattr(NORMAL, "chunk_sums", counted)
+        monkeypatch.setattr(NORMAL, "_resident_total", counted_resident)
 
 
 def _generator(reads):
