@@ -614,6 +614,50 @@ class Model(PassFamily):
                 acc = v if acc is None else acc + v
             return np.asarray(acc, dtype=float)
 
+    def _resident_vg(self, theta, chunks) -> np.ndarray:
+        """[value, gradient] summed over chunks held by JAX (no Hessian)."""
+        jax, jnp = self._jax[:2]
+        key = ("value_and_grad", self.logpdf, self.blocks)
+        fn = _COMPILED.get(key)
+        with _x64(jax):
+            if fn is None:
+                logpdf, split = self.logpdf, self._split
+
+                def vg(t, x):
+                    v, g = jax.value_and_grad(lambda t: jnp.sum(logpdf(x, **split(t, jnp))))(t)
+                    return jnp.concatenate([v[None], g])
+
+                fn = _COMPILED[key] = jax.jit(vg)
+            t = _to_jax(jnp, theta)
+            acc = None
+            for c in chunks:
+                v = fn(t, c)
+                acc = v if acc is None else acc + v
+            return np.asarray(acc, dtype=float)
+
+    def trial_objective(self, sample: Sample):
+        """The value and gradient at a trial point of a line search after its first
+        (more often refused than accepted): for data held by JAX, from a pass that
+        computes no Hessian, a fraction of the cost of one that does; the point's
+        Hessian, if it is accepted, then costs one pass more. Not cached: an accepted
+        point is evaluated in full when its Hessian is asked."""
+        full = self.objective(sample)
+        nan = (math.nan,) * len(self.param_names)
+
+        def value_and_grad(theta):
+            theta = tuple(theta)
+            chunks = None if theta in sample.cache or not self.in_domain(theta) else self._resident(sample)
+            if chunks is None or sample.extra.get("outer"):
+                return full(theta)
+            sample.source.passes += 1
+            sums = self._resident_vg(theta, chunks)
+            value = float(sums[0]) / sample.n
+            if not math.isfinite(value):
+                return -math.inf, nan
+            return value, tuple(float(v) / sample.n for v in sums[1:])
+
+        return value_and_grad
+
     def _pass(self, theta, sample: Sample):
         k = len(theta)
         outer = sample.extra.get("outer")
