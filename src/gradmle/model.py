@@ -10,7 +10,9 @@ says so.
 
 A model has no sufficient statistics: every evaluation is one pass over the data, and
 the value, gradient and Hessian at a point come from the same pass (cached, so that a
-Newton iteration costs one pass), for data in memory and data in pieces alike.
+Newton iteration costs one pass), for data in memory and data in pieces alike; a line
+search's trial points after its first, more often refused than accepted, take a pass
+for the value and gradient alone when the data are held by JAX.
 """
 
 from __future__ import annotations
