@@ -216,18 +216,33 @@ BIG = np.random.default_rng(12).normal(2.0, 1.0, PIECES * N)
 
 
 class Counting:
-    """The model's per-chunk sums, counted by point: a pass is one call per chunk."""
+    """The model's per-chunk sums, counted by point: a pass is one call per chunk (for
+    data in memory, held by JAX, one per chunk held there; and apart, the passes
+    for the value and gradient alone at a line search's later trial points)."""
 
     def __init__(self, monkeypatch):
         self.points = {}
-        real = NORMAL.chunk_sums
+        real, resident = NORMAL.chunk_sums, NORMAL._resident_total
 
         def counted(theta, chunk, extra=None):
             key = tuple(float(v) for v in theta)
             self.points[key] = self.points.get(key, 0) + 1
             return real(theta, chunk, extra)
 
+        def counted_resident(theta, chunks, outer, sums=True):
+            if sums:
+                key = tuple(float(v) for v in theta)
+                self.points[key] = self.points.get(key, 0) + len(chunks)
+            return resident(theta, chunks, outer, sums)
+
+        def counted_trial(theta, chunks):
+            self.trials += 1
+            return trial(theta, chunks)
+
+        self.trials, trial = 0, NORMAL._resident_vg
         monkeypatch.setattr(NORMAL, "chunk_sums", counted)
+        monkeypatch.setattr(NORMAL, "_resident_total", counted_resident)
+        monkeypatch.setattr(NORMAL, "_resident_vg", counted_trial)
 
 
 def _generator(reads):
@@ -278,7 +293,7 @@ def test_data_in_pieces_is_read_once_per_point(kind, tmp_path, monkeypatch):
         # the outer products of the scores together); one pass more, the first, checked
         # the data; looking at the first chunk to check the start is no pass.
         assert set(count.points.values()) == {chunks}, count.points
-        assert r.passes == 1 + len(count.points)
+        assert r.passes == 1 + len(count.points) + count.trials
         if kind == "generator":
             assert reads == list(range(PIECES))  # the chunks were produced once, then kept
         if kind == "csv":  # (and the first block once more, to check the start)

@@ -10,7 +10,9 @@ says so.
 
 A model has no sufficient statistics: every evaluation is one pass over the data, and
 the value, gradient and Hessian at a point come from the same pass (cached, so that a
-Newton iteration costs one pass), for data in memory and data in pieces alike.
+Newton iteration costs one pass), for data in memory and data in pieces alike; a line
+search's trial points after its first, more often refused than accepted, take a pass
+for the value and gradient alone when the data are held by JAX.
 """
 
 from __future__ import annotations
@@ -107,6 +109,13 @@ def _to_jax(jnp, x):
         return {k: put(np.asarray(v, dtype=np.float64)) for k, v in x.items()}
     return put(np.asarray(x, dtype=np.float64))
 
+
+#: Data in memory up to this many bytes are copied to JAX once per fit, in chunks of
+#: RESIDENT_CHUNK rows, and every pass reads them there (no copy per chunk and pass; the
+#: data are then held twice). Chunks of this size keep the Hessian's intermediates in
+#: cache: larger ones make it slower per row.
+RESIDENT_BYTES = 200_000_000
+RESIDENT_CHUNK = 1 << 14
 
 #: Compiled JAX functions by (log-density, parameter layout), oldest first.
 _COMPILED: dict = {}
@@ -574,11 +583,96 @@ class Model(PassFamily):
         information at a point comes from the same pass as the value and gradient."""
         sample.extra["outer"] = information
 
+    def _resident(self, sample: Sample):
+        """The data as JAX arrays in chunks of RESIDENT_CHUNK rows, copied once per
+        sample, when the derivatives come from JAX and the data are in memory (an
+        array or a table, no more than RESIDENT_BYTES); else None."""
+        source = sample.source
+        found = sample.extra.get("resident")
+        if found is not None and found[0] is source:
+            return found[1]
+        x = getattr(source, "x", None)
+        if self._backend != "jax" or x is None or getattr(source, "prep", None) is not None or not len(x):
+            return None
+        columns = tuple(v for _, v in x.items()) if hasattr(x, "items") else (x,)
+        if sum(np.asarray(c).nbytes for c in columns) > RESIDENT_BYTES:
+            return None
+        jax, jnp = self._jax[:2]
+        with _x64(jax):
+            chunks = tuple(_to_jax(jnp, x[i : i + RESIDENT_CHUNK]) for i in range(0, len(x), RESIDENT_CHUNK))
+        sample.extra["resident"] = (source, chunks)
+        return chunks
+
+    def _resident_total(self, theta, chunks, outer: bool, sums: bool = True) -> np.ndarray:
+        """One pass over chunks held by JAX: the sums of ``chunk_sums`` (``sums``), then
+        those of ``_outer_sums`` (``outer``), added up there and copied back once."""
+        jax, jnp, sums_fn, outer_fn, _ = self._jax
+        with _x64(jax):
+            t = _to_jax(jnp, theta)
+            acc = None
+            for c in chunks:
+                parts = ([sums_fn(t, c)] if sums else []) + ([outer_fn(t, c)] if outer else [])
+                v = parts[0] if len(parts) == 1 else jnp.concatenate(parts)
+                acc = v if acc is None else acc + v
+            return np.asarray(acc, dtype=float)
+
+    def _resident_vg(self, theta, chunks) -> np.ndarray:
+        """[value, gradient] summed over chunks held by JAX (no Hessian)."""
+        jax, jnp = self._jax[:2]
+        key = ("value_and_grad", self.logpdf, self.blocks)
+        fn = _COMPILED.get(key)
+        with _x64(jax):
+            if fn is None:
+                logpdf, split = self.logpdf, self._split
+
+                def vg(t, x):
+                    v, g = jax.value_and_grad(lambda t: jnp.sum(logpdf(x, **split(t, jnp))))(t)
+                    return jnp.concatenate([v[None], g])
+
+                fn = _COMPILED[key] = jax.jit(vg)
+            t = _to_jax(jnp, theta)
+            acc = None
+            for c in chunks:
+                v = fn(t, c)
+                acc = v if acc is None else acc + v
+            return np.asarray(acc, dtype=float)
+
+    def trial_objective(self, sample: Sample):
+        """The value and gradient at a trial point of a line search after its first
+        (more often refused than accepted): for data held by JAX, from a pass that
+        computes no Hessian, a fraction of the cost of one that does; the point's
+        Hessian, if it is accepted, then costs one pass more. Not cached: an accepted
+        point is evaluated in full when its Hessian is asked."""
+        full = self.objective(sample)
+        nan = (math.nan,) * len(self.param_names)
+
+        def value_and_grad(theta):
+            theta = tuple(theta)
+            chunks = None if theta in sample.cache or not self.in_domain(theta) else self._resident(sample)
+            if chunks is None or sample.extra.get("outer"):
+                return full(theta)
+            sample.source.passes += 1
+            sums = self._resident_vg(theta, chunks)
+            value = float(sums[0]) / sample.n
+            if not math.isfinite(value):
+                return -math.inf, nan
+            return value, tuple(float(v) / sample.n for v in sums[1:])
+
+        return value_and_grad
+
     def _pass(self, theta, sample: Sample):
-        if not sample.extra.get("outer"):
-            return super()._pass(theta, sample)
         k = len(theta)
-        sums = sample.total(lambda c: np.concatenate([self.chunk_sums(theta, c), self._outer_sums(theta, c)]))
+        outer = sample.extra.get("outer")
+        chunks = self._resident(sample)
+        if chunks is not None:
+            sample.source.passes += 1
+            sums = self._resident_total(theta, chunks, outer)
+        elif not outer:
+            return super()._pass(theta, sample)
+        else:
+            sums = sample.total(lambda c: np.concatenate([self.chunk_sums(theta, c), self._outer_sums(theta, c)]))
+        if not outer:
+            return self.assemble(theta, sums, sample.n)
         sample.extra["outer_at"] = (tuple(float(v) for v in theta), sums[1 + k + k * k :].reshape(k, k) / sample.n)
         return self.assemble(theta, sums[: 1 + k + k * k], sample.n)
 
@@ -590,7 +684,12 @@ class Model(PassFamily):
         found = sample.extra.get("outer_at")
         if found is None or found[0] != key:
             k = len(key)
-            total = np.asarray(sample.total(lambda c: self._outer_sums(key, c)), dtype=float)
+            chunks = self._resident(sample)
+            if chunks is not None:
+                sample.source.passes += 1
+                total = self._resident_total(key, chunks, True, sums=False)
+            else:
+                total = np.asarray(sample.total(lambda c: self._outer_sums(key, c)), dtype=float)
             found = sample.extra["outer_at"] = (key, total.reshape(k, k) / sample.n)
         return found[1]
 

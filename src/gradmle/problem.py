@@ -48,7 +48,19 @@ class Problem:
         #: scores, for a model that declares none) or "observed" (-H, where neither is
         #: available or finite).
         self.information: list[str] = []
-        obj = family.objective(stats)
+        #: Whether the family has a Fisher information of its own (a user's model has
+        #: none: its information is the Hessian, or the scores' outer products).
+        self.declares_fisher = type(family).fisher is not Family.fisher
+        self.f = self._wrap(family.objective(stats))
+        lean = family.trial_objective(stats)
+        #: ``f`` at a trial point that a line search is likely to reject (after its
+        #: first trial): a family whose every evaluation is a pass may skip there what
+        #: only an accepted point needs (a model's Hessian). The same function as ``f``
+        #: for the built-in families.
+        self.trial = self.f if lean is None else self._wrap(lean)
+
+    def _wrap(self, obj):
+        """``u -> (value, grad_u)`` from ``theta -> (value, grad)``."""
         nan_grad = (NAN,) * len(self.free)
         natural, free = self.natural, self.free
         jacs = tuple(t.jac for t in self.transforms)
@@ -72,7 +84,7 @@ class Problem:
                     return value, nan_grad
                 return value, tuple(g[i] * j(theta[i]) for i, j in zip(free, jacs))
 
-        self.f = f
+        return f
 
     # -- coordinates -----------------------------------------------------------
     def natural(self, u) -> tuple:

@@ -225,6 +225,11 @@ class Family:
         """
         raise NotImplementedError
 
+    def trial_objective(self, stats: Any):
+        """Like ``objective``, for trial points of a line search after its first (more
+        often refused than accepted), or None (the default) when that is the same."""
+        return None
+
     def value_and_grad(self, theta: Theta, stats: Any) -> tuple[float, Theta]:
         """Average log-likelihood and its gradient at one point."""
         return self.objective(stats)(theta)

@@ -97,13 +97,16 @@ def backtrack(problem, state: State, direction, t: float, c: float = 1e-4, halvi
         return None
     caps = trust(problem, u0) if caps is None else caps
     noise = 8.0 * _EPS * (abs(v0) + 1.0)
+    first = t
     quiet = QUIET * (abs(v0) + 1.0)
     for _ in range(halvings):
         move = tuple(max(-cap, min(cap, t * d)) for d, cap in zip(direction, caps))
         slope = sum(g * m for g, m in zip(g0, move))
         if slope > 0.0:
             u = tuple(x + m for x, m in zip(u0, move))
-            value, grad = problem.f(u)
+            # (after the first trial, a point more likely refused than accepted: see
+            # Problem.trial)
+            value, grad = problem.f(u) if t == first else problem.trial(u)
             if value >= v0 + c * slope - noise and value == value:
                 return u, value, grad, t
             if slope <= quiet and value >= v0 - quiet:

@@ -7,9 +7,11 @@ Heron's square root iteration.
 
 ``newton``: the Newton direction -H^-1 grad where -H is positive definite and the
 full Newton step stays within the trust region (a few statistical scales per
-parameter); elsewhere, far from the optimum, the Fisher-scoring direction, or the
-gradient when the family has no Fisher information. Armijo backtracking makes every
-iterate an improvement.
+parameter); elsewhere, far from the optimum, the Fisher-scoring direction. A family that
+declares no Fisher information (a user's model) takes instead the Hessian it already has
+with its eigenvalues made positive (after scaling to unit diagonal): the empirical
+information would cost another pass over the data, and its steps are short far from the
+optimum. Armijo backtracking makes every iterate an improvement.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ import math
 import numpy as np
 
 from .base import MAX_MOVE, REACH, State, Stepper, backtrack, solve, start
+
+#: Eigenvalues of the scaled information below this fraction of the largest are raised
+#: to it in the modified Newton direction (a flat direction takes a long, not an
+#: infinite, step; the trust region clips it).
+FLOOR = 1e-8
 
 
 def _movable(problem, state: State, scales=None) -> list[int]:
@@ -53,6 +60,28 @@ def _fisher_direction(problem, state: State, idx=None):
     return _solve_on(info, state.grad, list(range(len(state.u))) if idx is None else idx)
 
 
+def _modified_direction(h: np.ndarray, grad, idx: list[int]):
+    """``M^-1 grad`` on the coordinates ``idx``, with M the information ``-H`` scaled
+    to unit diagonal and its eigenvalues replaced by their absolute values (kept away
+    from 0): an ascent direction where -H is not positive definite, and Newton's own
+    where it is. None when -H is not finite there."""
+    m = np.asarray(h, dtype=float)[np.ix_(idx, idx)]
+    if not idx or not np.all(np.isfinite(m)):
+        return None
+    d = np.sqrt(np.abs(np.diag(m)))
+    d[~(d > 0)] = 1.0
+    w, vec = np.linalg.eigh(0.5 * (m + m.T) / np.outer(d, d))
+    w = np.abs(w)
+    w = np.maximum(w, FLOOR * max(float(np.max(w)), 1e-300))
+    step = vec @ ((vec.T @ (np.array([grad[i] for i in idx], dtype=float) / d)) / w) / d
+    if not np.all(np.isfinite(step)):
+        return None
+    out = [0.0] * len(grad)
+    for i, v in zip(idx, step.tolist()):
+        out[i] = v
+    return tuple(out)
+
+
 def fisher(step: float = 1.0) -> Stepper:
     def update(state: State, problem) -> State:
         idx = _movable(problem, state)
@@ -74,11 +103,14 @@ def newton(step: float = 1.0) -> Stepper:
         idx = _movable(problem, state, scales)
         if not idx:  # every coordinate is at the resolution of float64: nothing to do
             return state._replace(path=(), stalled="float_resolution")
-        d = _solve_on(-problem.hessian(state.u), state.grad, idx)
+        info = -problem.hessian(state.u)
+        d = _solve_on(info, state.grad, idx)
         kind = "newton"
         caps = tuple(MAX_MOVE * s for s in scales)
         if d is not None and any(abs(step * di) > cap for di, cap in zip(d, caps)):
             d = None  # far from the optimum the quadratic model is not to be trusted
+        if d is None and not problem.declares_fisher:
+            d, kind = _modified_direction(info, state.grad, idx), "modified"
         if d is None:
             d, kind = _fisher_direction(problem, state, idx), "fisher"
         if d is None:
