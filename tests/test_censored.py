@@ -115,6 +115,17 @@ def test_the_counts_are_reported():
     assert r.to_dict()["info"]["censoring"]["rows"] == 300
 
 
+def test_a_fixed_loc_shifts_the_data_and_the_fitted_distribution():
+    rng = np.random.default_rng(8)
+    t, c = 3.0 * rng.weibull(1.5, 300), rng.uniform(0, 6, 300)
+    x, event = np.minimum(t, c), t <= c
+    base = gradmle.fit(x, family="weibull", event=event)
+    shifted = gradmle.fit(x + 10.0, family="weibull", event=event, fixed={"loc": 10.0})
+    assert shifted.params == pytest.approx(base.params, rel=1e-12)
+    assert shifted.frozen().mean() == pytest.approx(base.frozen().mean() + 10.0, rel=1e-12)
+    assert shifted.frozen().sf(12.0) == pytest.approx(base.frozen().sf(2.0), rel=1e-12)
+
+
 def test_left_truncation_is_the_likelihood_given_entry():
     # An exponential is memoryless: entry at e changes nothing for the values above it,
     # and the MLE of the scale is total time at risk over the failures.

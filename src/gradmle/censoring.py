@@ -435,8 +435,12 @@ class Censored(PassFamily):
             return np.full((len(key),) * 2, math.nan)
         return found[1]
 
+    #: The fixed ``loc`` subtracted from the values before the table was made (families
+    #: whose support starts at loc): the fitted distribution is shifted back by it.
+    loc: float = 0.0
+
     def frozen(self, params: dict, loc: float = 0.0):
-        return self.base.frozen(params, loc)
+        return self.base.frozen(params, self.loc + loc)
 
     def __repr__(self) -> str:
         return f"<family {self.name} on censored data: {', '.join(self.param_names)}>"
@@ -457,5 +461,6 @@ def censored(data, family, fixed, event=None, weights=None, entry=None) -> tuple
             raise ValueError(f"fixed['loc'] must be a finite number, got {loc!r}")
     table = censored_table(data, event, weights, entry, float(loc))
     fam = Censored(base, table)
+    fam.loc = float(loc)
     fam.check(table)
     return table, fam, fixed or None
