@@ -24,27 +24,15 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .constraints import (CONSTRAINTS, POSITIVE, UNIT_INTERVAL, VECTOR_CONSTRAINTS, Constraint, VectorConstraint,
-                          as_constraint)
+from .constraints import CONSTRAINTS, VECTOR_CONSTRAINTS, Constraint, VectorConstraint, as_constraint
 from .families.base import PassFamily, Sample
-from .outcomes import Outcome
+from .verdict import row as _row, verdict
 
 __all__ = ["Model"]
 
 #: Finite differences use steps of this size relative to each parameter's scale
 #: (eps^(1/3): the error of a central difference is then of order eps^(2/3)).
 FD_STEP = 6e-6
-#: At the end of a run: a parameter whose relative change moves the total log-likelihood
-#: by less than this is not determined by the data; so is a direction of the information
-#: scaled to unit diagonal whose eigenvalue is below FLAT_DIRECTION.
-FLAT_PARAMETER = 1e-12
-FLAT_DIRECTION = 1e-10
-#: A unit-interval parameter this close to 0 or 1 is at the edge.
-AT_EDGE = 1e-8
-#: A positive parameter that has shrunk by this factor from its start is probed: the
-#: likelihood is unbounded when each tenfold decrease raises it by at least RISE.
-SHRUNK = 1e-6
-RISE = 0.5
 #: A hand-written gradient is refused when it differs from finite differences by more
 #: than this, relative to the size of the gradient (or of the values around it).
 GRAD_CHECK = 1e-4
@@ -151,12 +139,6 @@ def raised_at(exc: BaseException, filename: str) -> int | None:
             line = tb.tb_lineno
         tb = tb.tb_next
     return line
-
-
-def _row(chunk, j: int) -> str:
-    if hasattr(chunk, "items"):
-        return "{" + ", ".join(f"{k}: {float(v[j]):.6g}" for k, v in chunk.items()) + "}"
-    return f"{float(chunk[j]):.6g}"
 
 
 class Model(PassFamily):
@@ -695,122 +677,8 @@ class Model(PassFamily):
 
     # -- the verdict at the end ----------------------------------------------------------------
     def verdict(self, theta, start, status: str, sample: Sample, fixed=()):
-        """``(status, Outcome, message)`` for the non-regular ends that real models have
-        and the built-in families do not, else None: an unbounded likelihood (a scale
-        collapsing onto one observation), a parameter run to the edge of its interval
-        (a mixture weight to 0), a likelihood flat along a direction (parameters the
-        data do not determine), a saddle point. ``fixed``: indices held fixed."""
-        if status == "diverged" and not all(math.isfinite(v) for v in theta):
-            return None
-        theta = tuple(float(v) for v in theta)
-        free = [i for i in range(len(theta)) if i not in fixed]
-        value = self._mean(theta, sample)
-        if not math.isfinite(value):
-            return None
-        n = sample.n
-        # A scale that collapsed: is the likelihood unbounded as it goes to 0?
-        for i in free:
-            c, t0 = self.constraints[i], start[i]
-            if c is POSITIVE and math.isfinite(t0) and 0.0 < theta[i] < SHRUNK * t0:
-                rises = []
-                last = value
-                for j in (1, 2, 3):
-                    probe = list(theta)
-                    probe[i] = theta[i] * 10.0 ** -j
-                    v = self._mean(tuple(probe), sample)
-                    rises.append((v - last) * n)
-                    last = v
-                if all(r >= RISE for r in rises):
-                    name = self.param_names[i]
-                    where = self._largest(theta, sample)
-                    return ("boundary", Outcome("unbounded", name, None, t0, theta[i]),
-                            f"the likelihood is unbounded: as {name} -> 0 the log-likelihood grows without limit "
-                            f"(+{min(rises):.3g} or more for each tenfold decrease from {name} = {theta[i]:.3g}){where}; "
-                            f"no maximum exists and these estimates mean nothing. Start {name} nearer the data's "
-                            f"spread (a local maximum may exist inside), or keep it away from 0")
-        h = np.asarray(self.hessian(theta, sample), dtype=float)
-        grad = self.objective(sample)(theta)[1]
-        # A weight at the edge of its interval, the likelihood still rising towards it.
-        for i in free:
-            c, t, g = self.constraints[i], theta[i], grad[i]
-            if c is UNIT_INTERVAL and ((t < AT_EDGE and g < 0) or (t > 1.0 - AT_EDGE and g > 0)):
-                edge = 0 if t < 0.5 else 1
-                name = self.param_names[i]
-                flat = self._flat_parameters(theta, h, free, n, skip=i)
-                also = f"; there, {', '.join(flat)} no longer matter to the likelihood" if flat else ""
-                return ("boundary", Outcome("boundary", name, None, None, t),
-                        f"{name} ran to {edge} ({name} = {t:.3g}, the likelihood still rising towards it): the run ended "
-                        f"on the edge of the parameter space{also} (for a mixture: a component emptied; a model with "
-                        f"fewer components fits these data as well, or start elsewhere)")
-        if status != "converged":
-            return None
-        flat = self._flat_parameters(theta, h, free, n)
-        if flat:
-            return ("not_identified", Outcome("not_identified", flat[0], None),
-                    f"the data do not determine {', '.join(flat)}: moving {'it' if len(flat) == 1 else 'each'} by "
-                    f"its own size changes the log-likelihood by less than {FLAT_PARAMETER:g}; the estimate is not a "
-                    f"maximum but one point of a flat set. Hold {'it' if len(flat) == 1 else 'them'} fixed, or "
-                    f"remove {'it' if len(flat) == 1 else 'them'} from the model")
-        info = -h[np.ix_(free, free)] * n
-        if not np.all(np.isfinite(info)):
-            return None
-        d = np.sqrt(np.abs(np.diag(info)))  # (a negative diagonal: the likelihood is convex along that axis)
-        if not np.all(d > 0):
-            return None
-        scaled = info / np.outer(d, d)
-        eig, vec = np.linalg.eigh(0.5 * (scaled + scaled.T))
-        if eig[0] >= FLAT_DIRECTION:
-            return None
-        direction = vec[:, 0] / d
-        direction /= direction[np.argmax(np.abs(direction))]
-        names = [self.param_names[i] for i in free]
-        terms = [(a, nm) for a, nm in zip(direction, names) if abs(a) >= 1e-3]
-        if terms[0][0] < 0:  # (a direction has no sign: the first term positive)
-            terms = [(-a, nm) for a, nm in terms]
-        combo = " ".join(f"{'+' if a > 0 else '-'} {'' if abs(abs(a) - 1) < 1e-9 else f'{abs(a):.4g} '}{nm}"
-                         for a, nm in terms)[2:]
-        if eig[0] < -FLAT_DIRECTION * 100:
-            return ("stalled", Outcome("saddle", names[int(np.argmax(np.abs(direction)))], None),
-                    f"the gradient vanishes here but the log-likelihood rises along the direction ({combo}): a "
-                    f"saddle point, not a maximum (the information has the eigenvalue {eig[0]:.3g} after scaling "
-                    f"to unit diagonal); start elsewhere")
-        return ("not_identified", Outcome("not_identified", names[int(np.argmax(np.abs(direction)))], None),
-                f"the likelihood is flat along the direction ({combo}): the data determine the other combinations "
-                f"of {', '.join(n for n, a in zip(names, direction) if abs(a) >= 1e-3)} but not this one (the "
-                f"information is singular: eigenvalue {eig[0]:.2g} after scaling to unit diagonal); the estimate is "
-                f"one point of a flat ridge. Hold one of them fixed, or reparametrize")
-
-    def _mean(self, theta, sample: Sample) -> float:
-        return self.objective(sample)(theta)[0]
-
-    def _flat_parameters(self, theta, h, free, n, skip=None) -> list:
-        """The free parameters whose relative change moves the log-likelihood by less
-        than FLAT_PARAMETER (their curvature is nil)."""
-        out = []
-        for i in free:
-            if i == skip:
-                continue
-            size = max(abs(theta[i]), 1.0)
-            curv = -float(h[i, i]) * n * size * size
-            if math.isfinite(curv) and abs(curv) < FLAT_PARAMETER:
-                out.append(self.param_names[i])
-        return out
-
-    def _largest(self, theta, sample: Sample) -> str:
-        """The observation with the largest log-density at theta (the one a collapsing
-        component sits on), as a phrase."""
-        best = (-math.inf, None, None)
-        for offset, chunk in sample.source.chunks():
-            v = self.each(chunk, theta)
-            if v.shape != chunk.shape or not v.size:
-                continue
-            with np.errstate(invalid="ignore"):
-                j = int(np.nanargmax(np.where(np.isnan(v), -np.inf, v)))
-            if v[j] > best[0]:
-                best = (float(v[j]), offset + j, _row(chunk, j))
-        if best[1] is None:
-            return ""
-        return f": the log-density of the observation {best[2]} (index {best[1]}) is {best[0]:.4g} and rising"
+        """The non-regular ends real models have (see :func:`gradmle.verdict.verdict`)."""
+        return verdict(self, theta, start, status, sample, fixed)
 
     # -- checks at the start ----------------------------------------------------------------
     def check_at_start(self, theta, sample: Sample) -> None:
