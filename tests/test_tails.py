@@ -244,7 +244,7 @@ def test_interval_derivatives_and_infinite_ends(name):
     same = log_interval(name, np.array([0.5]), np.array([np.inf]), theta, order=2)
     sf = logsf(name, np.array([0.5]), theta, order=2)
     for u, w in zip(same, sf):
-        assert np.allclose(u, w, rtol=1e-15, atol=0)
+        assert np.allclose(u, w, rtol=4e-15, atol=0)  # a few ulps: the same sums in another order
 
 
 @pytest.mark.parametrize("name, theta, a, width", [

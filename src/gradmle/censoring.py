@@ -206,7 +206,7 @@ START_ROWS = 20_000
 #: (:mod:`gradmle.condense`); smaller ones row by row.
 CONDENSE_ROWS = 20_000
 #: The cells' width, in standard deviations of the values on the family's variable.
-CELL_WIDTH = 0.04
+CELL_WIDTH = 0.15
 #: How closely the POINTS- and (POINTS-1)-point rules must agree at every evaluation
 #: (per observation: in nats for the value, in the parameters' statistical scales for
 #: the shift of the optimum the gradients' difference implies); the POINTS-point rule
@@ -292,24 +292,23 @@ def condense(table: Columns, support, width: float | None = None) -> Condensed |
     return Condensed(tables["fine"], tables["coarse"], tables["raw"], width, x.size, variable)
 
 
-def _disagreement(fine: np.ndarray, coarse: np.ndarray, total: np.ndarray, k: int, weight: float) -> float:
-    """How far apart two rules' sums are, per observation: the values' difference in
-    nats, and the shift of the optimum their gradients' difference implies, in each
-    parameter's statistical scale (where the Hessian is negative definite)."""
-    gap = abs(fine[0] - coarse[0]) / max(abs(total[0]), weight)
+def _in_scales(total: np.ndarray, vec: np.ndarray, k: int, weight: float) -> float | None:
+    """The largest |(-H)^-1 vec| in each parameter's statistical scale per observation
+    (sqrt of (-H)^-1's diagonal times the weighted count), H the Hessian in ``total``;
+    None where H is not negative definite (far from the optimum)."""
     hess = -total[1 + k : 1 + k + k * k].reshape(k, k)
-    if not np.all(np.isfinite(hess)):
-        return gap if math.isfinite(gap) else 0.0
+    if not (np.all(np.isfinite(hess)) and np.all(np.isfinite(vec))):
+        return None
     try:
         with np.errstate(all="ignore"):
             cov = np.linalg.inv(hess)
     except np.linalg.LinAlgError:
-        return gap
-    se = np.diag(cov)
-    if not np.all(se > 0):
-        return gap
-    shift = np.abs(np.linalg.solve(hess, fine[1 : 1 + k] - coarse[1 : 1 + k]))
-    return max(gap, float(np.max(shift / np.sqrt(se * weight))))
+        return None
+    var = np.diag(cov)
+    if not np.all(var > 0):
+        return None
+    shift = np.abs(np.linalg.solve(hess, vec))
+    return float(np.max(shift / np.sqrt(var * weight)))
 
 
 def _stack(parts) -> Columns:
@@ -554,16 +553,24 @@ class Censored(PassFamily):
         k = len(theta)
         try:
             fine = self._sums(theta, plan.fine)[: 1 + k + k * k]
-            coarse = self._sums(theta, plan.coarse)[: 1 + k]
             raw = 0.0 if plan.raw is None else self._sums(theta, plan.raw)[: 1 + k + k * k]
         except OutOfRange:
             return self.assemble(theta, np.full(1 + k + k * k, math.nan), sample.n, None)
         sums = fine + raw
-        gap = _disagreement(fine, coarse, sums, k, sample.extra["weight_total"])
-        if gap > AGREE:
-            sample.extra["plan"] = self._refined(sample, plan)
-            return self._pass(theta, sample)
-        sample.extra["gap"] = max(sample.extra.get("gap", 0.0), gap)
+        weight = sample.extra["weight_total"]
+        # The check, where it matters: at the first evaluation (are the cells narrow
+        # enough for the distribution?) and near the optimum (within 1e-3 statistical
+        # scales of it), where the answer is decided.
+        near = _in_scales(sums, sums[1 : 1 + k], k, weight)
+        if "gap" not in sample.extra or (near is not None and near < 1e-3):
+            coarse = self._sums(theta, plan.coarse)[: 1 + k]
+            gap = abs(fine[0] - coarse[0]) / max(abs(sums[0]), weight)
+            shift = _in_scales(sums, fine[1 : 1 + k] - coarse[1 : 1 + k], k, weight)
+            gap = max(gap, shift or 0.0)
+            if gap > AGREE:
+                sample.extra["plan"] = self._refined(sample, plan)
+                return self._pass(theta, sample)
+            sample.extra["gap"] = max(sample.extra.get("gap", 0.0), gap)
         return self.assemble(theta, sums, sample.n, None)
 
     def _plan(self, sample: Sample) -> Condensed | None:
