@@ -104,8 +104,8 @@ def _vector(values, what: str, n: int | None = None) -> np.ndarray:
     arr = arr.ravel() if arr.ndim else arr.reshape(1)
     if n is not None and arr.size != n:
         raise DataError(f"{what} has {arr.size} values for {n} observations: give one per observation")
-    bad = np.flatnonzero(np.isnan(arr))
-    if bad.size:
+    if np.isnan(arr.min()) if arr.size else False:
+        bad = np.flatnonzero(np.isnan(arr))
         raise DataError(f"{what} holds {bad.size} NaN value(s), the first at index {bad[0]}")
     return arr
 
@@ -142,23 +142,26 @@ def censored_table(data, event=None, weights=None, entry=None, loc: float = 0.0)
         x, upper, kind = _from_scipy(data)
     else:
         x = _vector(data, "data")
-        upper = x.copy()
+        upper = x  # (the table's columns are only read)
         kind = np.zeros(x.size)
         if event is not None:
             ev = _vector(event, "event", x.size)
-            odd = np.flatnonzero((ev != 0) & (ev != 1))
-            if odd.size:
+            kind = 1.0 - ev  # RIGHT where 0, EXACT where 1
+            if not np.all((kind == EXACT) | (kind == RIGHT)):
+                odd = np.flatnonzero((ev != 0) & (ev != 1))
                 raise DataError(f"event must be 1 (observed) or 0 (right-censored); event[{odd[0]}] = {float(ev[odd[0]])!r}")
-            kind[ev == 0] = RIGHT
     n = x.size
     if n == 0:
         raise DataError("no observations")
-    finite = np.isfinite(x) & np.isfinite(upper)
-    if not finite.all():
+    if not (np.isfinite(x.sum()) and (upper is x or np.isfinite(upper.sum()))):
+        finite = np.isfinite(x) & np.isfinite(upper)
         i = int(np.flatnonzero(~finite)[0])
         raise DataError(f"{int((~finite).sum())} value(s) are infinite, the first at index {i} ({float(x[i])!r}); a censored "
                         "value is given by its finite bound and its kind")
-    cols = {"x": x - loc, "upper": upper - loc, "kind": kind}
+    cols = {"x": x - loc if loc else x, "upper": (upper - loc if loc else upper) if upper is not x else None,
+            "kind": kind}
+    if cols["upper"] is None:
+        cols["upper"] = cols["x"]
     w = None
     if weights is not None:
         w = _vector(weights, "weights", n)
@@ -173,15 +176,13 @@ def censored_table(data, event=None, weights=None, entry=None, loc: float = 0.0)
         if not np.isfinite(e).all():
             i = int(np.flatnonzero(~np.isfinite(e))[0])
             raise DataError(f"entry[{i}] = {float(e[i] + loc)!r} is not finite")
-        after = np.flatnonzero(e > x)
-        if after.size:
-            i = int(after[0])
+        if np.any(e > x):
+            i = int(np.flatnonzero(e > x)[0])
             raise DataError(f"entry[{i}] = {float(e[i] + loc)!r} is after the value {float(x[i] + loc)!r}: an observation is seen "
                             "only after it entered")
         cols["entry"] = e
-    bad = np.flatnonzero((kind == INTERVAL) & ~(upper > x))
-    if bad.size:
-        i = int(bad[0])
+    if upper is not x and not np.all((kind != INTERVAL) | (upper > x)):
+        i = int(np.flatnonzero((kind == INTERVAL) & ~(upper > x))[0])
         raise DataError(f"the interval ({float(x[i] + loc)!r}, {float(upper[i] + loc)!r}] at index {i} is empty: its lower end must "
                         "be below its upper end")
     return Columns(cols)
@@ -192,12 +193,15 @@ def count(table: Columns, support) -> Counts:
     where the family's support starts before it."""
     kind = table["kind"]
     weight = table.data.get("weight")
-    weight = np.ones(kind.size) if weight is None else weight
     entry = table.data.get("entry")
     late = 0.0
     if entry is not None:
-        late = float(weight[entry > 0].sum()) if support.positive else float(weight.sum())
-    return Counts(*(float(weight[kind == k].sum()) for k in (EXACT, RIGHT, LEFT, INTERVAL)), late, kind.size)
+        if not support.positive:
+            late = float(kind.size if weight is None else weight.sum())
+        else:
+            late = float(np.count_nonzero(entry > 0) if weight is None else weight.sum(where=entry > 0))
+    by_kind = np.bincount(kind.astype(np.intp), weights=weight, minlength=4).astype(float)
+    return Counts(*(float(v) for v in by_kind[:4]), late, kind.size)
 
 
 #: A start is fitted to at most about this many of the values.
@@ -251,45 +255,64 @@ def condense(table: Columns, support, width: float | None = None) -> Condensed |
     width = CELL_WIDTH if width is None else width
     x, upper, kind = table["x"], table["upper"], table["kind"]
     weight = table.data.get("weight")
-    w = np.ones(x.size) if weight is None else weight
     fwd, inv = _variable(support)
-    groups = [(code, x[kind == code], w[kind == code], 1.0) for code in (EXACT, RIGHT, LEFT)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = fwd(x)
+    # Kept as they are: intervals, and values with no finite u (right-censored at 0).
+    good = np.isfinite(u) & (kind != INTERVAL)
+    raw = np.flatnonzero(~good)
+    parts: dict = {"fine": [], "coarse": [], "raw": []}
+    w = weight
+    if raw.size:
+        parts["raw"].append((x[raw], upper[raw], kind[raw], np.ones(raw.size) if weight is None else weight[raw]))
+        if raw.size == x.size:
+            return None
+        w = np.ones(x.size) if weight is None else weight.copy()
+        w[raw] = 0.0  # (in a cell of their own kind, with no weight)
+        u = u.copy()
+        u[raw] = u[int(good.argmax())]
+    h = width * _spread(u)
+    rules = gauss_cells(u, w, h, kind.astype(np.intp), 3)
+    if rules is None:
+        return None
+    _add(parts, rules, inv, 1.0)
     entry = table.data.get("entry")
     if entry is not None:
-        groups.append((RIGHT, entry, w, -1.0))
-    parts = {"fine": [], "coarse": [], "raw": []}
-    inner = kind == INTERVAL
-    if inner.any():
-        parts["raw"].append((x[inner], upper[inner], kind[inner], w[inner]))
-    for code, v, ww, sign in groups:
-        keep = ww != 0
-        if code == RIGHT and support.positive:
-            keep &= v > 0  # S = 1 at the support's start: no term
-        v, ww = v[keep], ww[keep]
-        if not v.size:
-            continue
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u = fwd(v)
-        ok = np.isfinite(u)
-        rules = None
-        if ok.sum() >= 64:
-            uo, wo = u[ok], ww[ok]
-            mean = float((uo * wo).sum() / wo.sum())
-            sd = math.sqrt(max(float(((uo - mean) ** 2 * wo).sum() / wo.sum()), 0.0))
-            rules = gauss_cells(uo, wo, width * sd if sd > 0 else 1.0)
-        if rules is None:
-            parts["raw"].append((v, v, np.full(v.size, float(code)), sign * ww))
-            continue
-        if not ok.all():
-            parts["raw"].append((v[~ok], v[~ok], np.full(int((~ok).sum()), float(code)), sign * ww[~ok]))
-        for name, (pu, pw) in (("fine", rules[:2]), ("coarse", rules[2:])):
-            px = inv(pu)
-            parts[name].append((px, px, np.full(px.size, float(code)), sign * pw))
-    if not parts["fine"]:
-        return None
+        late = np.flatnonzero(entry > 0) if support.positive else np.arange(entry.size)
+        if late.size:
+            e = entry[late]
+            we = np.ones(late.size) if weight is None else weight[late]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ue = fwd(e)
+            finite = np.isfinite(ue)
+            rules = gauss_cells(ue[finite], we[finite], h) if finite.sum() >= 64 else None
+            if rules is None:
+                finite[:] = False
+            else:
+                _add(parts, rules, inv, -1.0)
+            if not finite.all():
+                far = ~finite
+                parts["raw"].append((e[far], e[far], np.full(int(far.sum()), float(RIGHT)), -we[far]))
     tables = {k: _stack(v) if v else None for k, v in parts.items()}
     variable = "logit x" if support == "unit_interval" else "log x" if support.positive else "x"
     return Condensed(tables["fine"], tables["coarse"], tables["raw"], width, x.size, variable)
+
+
+def _spread(u: np.ndarray) -> float:
+    """The standard deviation of u (of a spread-out subset of at most ~20000 values), or
+    1 where they are all equal."""
+    sub = u[:: max(1, u.size // 20_000)]
+    sd = float(np.std(sub))
+    return sd if sd > 0 and math.isfinite(sd) else 1.0
+
+
+def _add(parts: dict, rules, inv, sign: float) -> None:
+    """Append the two rules' points (on u, as values of x) to the fine and coarse parts:
+    their kind is their group; late entries are right-censored points of negative
+    weight."""
+    for name, (pu, pw, pg) in (("fine", rules[:3]), ("coarse", rules[3:])):
+        px = inv(pu)
+        parts[name].append((px, px, pg.astype(float) if sign > 0 else np.full(px.size, float(RIGHT)), sign * pw))
 
 
 def _in_scales(total: np.ndarray, vec: np.ndarray, k: int, weight: float) -> float | None:
@@ -365,12 +388,14 @@ class Censored(PassFamily):
         c = self.counts
         x, kind, support = table["x"], table["kind"], self.support
         exact = kind == EXACT
-        bad = support.bad(x[exact])
-        if bad is not None:
-            i = int(np.flatnonzero(exact)[np.flatnonzero(bad)[0]])
-            raise DataError(f"the observed value {float(x[i])!r} (index {i}) is outside the {self.name} support: {support.rule}")
+        if c.observed and not support.settled(x.min(), x.max()):  # (else every value is in the support)
+            bad = support.bad(x[exact])
+            if bad is not None:
+                i = int(np.flatnonzero(exact)[np.flatnonzero(bad)[0]])
+                raise DataError(f"the observed value {float(x[i])!r} (index {i}) is outside the {self.name} support: "
+                                f"{support.rule}")
         left = kind == LEFT
-        if support.positive and left.any() and not (x[left] > 0).all():
+        if support.positive and c.left and not (x[left] > 0).all():
             i = int(np.flatnonzero(left & (x <= 0))[0])
             raise DataError(f"the value at index {i} is left-censored at {float(x[i])!r}: below the {self.name} support "
                             f"({support.rule}) it has probability 0")
@@ -390,6 +415,14 @@ class Censored(PassFamily):
         observed: the single failure that is also the longest time, for instance."""
         x, upper, kind = table["x"], table["upper"], table["kind"]
         weight = table.data.get("weight")
+        seen = kind == EXACT
+        if weight is not None:
+            seen &= weight > 0
+        first = int(seen.argmax())
+        if seen[first]:
+            seen &= x != x[first]
+            if seen.any():
+                return  # two different observed values: a spread the likelihood must fit
         if weight is not None:
             keep = weight > 0
             x, upper, kind = x[keep], upper[keep], kind[keep]

@@ -45,15 +45,30 @@ def _legendre_b(k: int) -> float:
     return k * k / (4.0 * k * k - 1.0) if k > 0 else 2.0
 
 
-def _modified_moments(cell: np.ndarray, t: np.ndarray, w: np.ndarray, cells: int, count: int) -> list[np.ndarray]:
-    """nu_k = sum over each cell of w * pi_k(t), k < count (pi_k: monic Legendre)."""
-    nu = [np.bincount(cell, weights=w, minlength=cells)]
-    prev, cur = np.zeros_like(t), np.ones_like(t)
-    for k in range(1, count):
-        nxt = t * cur - (_legendre_b(k - 1) * prev if k > 1 else 0.0)
-        prev, cur = cur, nxt
-        nu.append(np.bincount(cell, weights=w * cur, minlength=cells))
-    return nu
+def _legendre_in_powers(count: int) -> np.ndarray:
+    """C with pi_k(t) = sum_j C[k, j] t^j for k < count (pi_k: monic Legendre)."""
+    c = np.zeros((count, count))
+    c[0, 0] = 1.0
+    if count > 1:
+        c[1, 1] = 1.0
+    for k in range(1, count - 1):
+        c[k + 1, 1:] = c[k, :-1]
+        c[k + 1] -= _legendre_b(k) * c[k - 1]
+    return c
+
+
+def _modified_moments(cell: np.ndarray, t: np.ndarray, w: np.ndarray | None, cells: int, count: int) -> list[np.ndarray]:
+    """nu_k = sum over each cell of w * pi_k(t), k < count (pi_k: monic Legendre), from
+    the sums of w t^j (one product and one bincount each; t in [-1, 1], so the change
+    of basis costs a few ulps)."""
+    powers = [np.bincount(cell, weights=w, minlength=cells).astype(float)]
+    cur = t.copy() if w is None else t * w
+    for j in range(1, count):
+        if j > 1:
+            cur *= t
+        powers.append(np.bincount(cell, weights=cur, minlength=cells))
+    c = _legendre_in_powers(count)
+    return [sum(c[k, j] * powers[j] for j in range(k + 1) if c[k, j]) for k in range(count)]
 
 
 def _jacobi(nu: list[np.ndarray], m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -102,32 +117,41 @@ def _rule(alpha: np.ndarray, beta: np.ndarray, m: int) -> tuple[np.ndarray, np.n
     return nodes, weights
 
 
-def gauss_cells(u: np.ndarray, w: np.ndarray, h: float, m: int = POINTS):
-    """The rows (values u, weights w > 0) as the m-point and (m-1)-point Gauss rules of
-    cells of width h: ``(u_m, w_m, u_m1, w_m1)``, or None when the cells would be too
-    many to pay (more than a quarter as many points as rows)."""
+def gauss_cells(u: np.ndarray, w: np.ndarray | None, h: float, group: np.ndarray | None = None, groups: int = 1,
+                m: int = POINTS):
+    """The rows (finite values u, weights w >= 0, None for all 1; in ``groups`` groups
+    numbered by ``group``) as the m-point and (m-1)-point Gauss rules of cells of width
+    h of each group: ``(u_m, w_m, group_m, u_m1, w_m1, group_m1)``, or None when the
+    cells would be too many to pay (more than a quarter as many points as rows)."""
     n = u.size
     if n == 0:
         return None
     lo, hi = float(u.min()), float(u.max())
     cells = int(math.floor((hi - lo) / h)) + 1
-    if cells > max(n // 2, 16) or cells > 1 << 22:
+    if cells * groups > max(n // 2, 16) or cells * groups > 1 << 22:
         return None
-    pos = (u - lo) / h
-    cell = np.minimum(pos.astype(np.int64), cells - 1)
-    t = 2.0 * (pos - cell) - 1.0
-    nu = _modified_moments(cell, t, w, cells, 2 * m)
+    pos = u - lo
+    pos *= 1.0 / h
+    cell = pos.astype(np.intp)
+    np.minimum(cell, cells - 1, out=cell)
+    pos -= cell
+    pos *= 2.0
+    pos -= 1.0  # t, in [-1, 1]
+    if group is not None:
+        cell += group * cells
+    nu = _modified_moments(cell, pos, w, cells * groups, 2 * m)
     occupied = np.flatnonzero(nu[0] > 0)
     if occupied.size * m > n // 4:
         return None
     nu = [v[occupied] for v in nu]
     alpha, beta, _ = _jacobi(nu, m)
-    left = lo + h * occupied.astype(float)
+    left = lo + h * (occupied % cells).astype(float)
+    label = occupied // cells
     out = []
     for points in (m, m - 1):
         nodes, weights = _rule(alpha, beta, points)
         keep = weights > 0
         t_nodes = np.clip(nodes[keep], -1.0, 1.0)
-        base = np.broadcast_to(left[:, None], nodes.shape)[keep]
-        out += [base + 0.5 * h * (t_nodes + 1.0), weights[keep]]
+        at = np.broadcast_to(np.arange(occupied.size)[:, None], nodes.shape)[keep]
+        out += [left[at] + 0.5 * h * (t_nodes + 1.0), weights[keep], label[at]]
     return tuple(out)
