@@ -333,6 +333,10 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None, second_s
     info = {"method": ran.name, "elapsed": elapsed, "ngev": problem.ngev, "step": step}
     if hasattr(fam, "counts"):  # censored, truncated or weighted data
         info["censoring"] = dict(fam.counts.to_dict(), described=fam.counts.describe())
+    elif reduced.record.weights is not None:  # frequency weights alone
+        from .weighted import describe
+
+        info["censoring"] = describe(reduced.record, reduced.n)
     if problem.information:  # (scoring steps: what stood for the Fisher information)
         info["information"] = " and ".join(problem.information)
         if "empirical" in problem.information:

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .families.base import Family, Refine, Sample, StatisticsOverflow
+from .families.base import Family, Refine, Sample, StatisticsOverflow, split
 from .record import DataRecord
 from .source import ArraySource, Columns, DaskSource, Source, as_chunk
 from .stats import log_moments, merge, merge_log, moments, sum_of_products, tree
@@ -122,17 +122,22 @@ EMPTY_SCAN = {"n": 0, "nonfinite": 0, "kinds": (0, 0, 0), "first_nonfinite": Non
 # -- the first pass -------------------------------------------------------------------
 
 def _moments_partial(chunk: np.ndarray, learns: tuple, logs: bool) -> dict:
-    """What a family without sufficient statistics learns from the first pass."""
+    """What a family without sufficient statistics learns from the first pass (from
+    values with weights: the same, weighted; see families.base.split)."""
     out = {}
+    if not ("moments" in learns or "m4" in learns or (logs and "log" in learns)):
+        return out  # (a censored table's rows: nothing to learn from them)
+    x, w = split(chunk)
     if "moments" in learns or "m4" in learns:
-        m = out["m"] = moments(chunk)
+        m = out["m"] = moments(x, weights=w)
         if "m4" in learns:
-            d = chunk - m.mean
+            d = x - m.mean
             d2 = d * d
-            m3 = sum_of_products(d2, d, out=d)
-            out.update(m3=m3, m4=sum_of_products(d2, d2, out=d2))
+            wd2 = d2 if w is None else w * d2
+            m3 = sum_of_products(wd2, d, out=d)
+            out.update(m3=m3, m4=sum_of_products(wd2, d2, out=d2))
     if logs and "log" in learns:
-        out["log"] = log_moments(chunk)
+        out["log"] = log_moments(x, w)
     return out
 
 
@@ -305,6 +310,10 @@ def reduce_record(fam: Family, record: DataRecord, progress=None, in_units: bool
     """Reduce ``record`` for ``fam``: one pass (a few when the data must be put in
     working units, or a family asks for a second, more precise pass). With
     ``in_units=False`` the data stay in their own units."""
+    if record.weights is not None:
+        from .weighted import reduce_weighted
+
+        return reduce_weighted(fam, record, in_units)
     source = record.source
     if not source.reiterable and not fam.sufficient:
         source = source.kept()
@@ -388,7 +397,7 @@ def _sample(fam: Family, source: Source, part: dict, scan: dict) -> Sample:
                                                           scan["lo"], scan["hi"]))
     extra = fam.prepare(info)
     if in_memory:
-        transformed = fam.pretransform(source.x, extra)
+        transformed = fam.pretransform(getattr(source, "values", source.x), extra)
         if transformed is not None:
             source = source.apply(lambda x: transformed)
             extra["transformed"] = True
