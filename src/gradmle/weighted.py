@@ -37,7 +37,8 @@ from .io import DataError
 from .record import DataRecord
 from .source import Columns, TableSource
 from .stats import tree
-from .streaming import EMPTY_SCAN, Reduced, _merge_moments, _moments_partial, _refuse, _sample, _scan, _units
+from .streaming import (EMPTY_SCAN, Reduced, merge_moments, moments_partial, refuse, sample_of, scan_chunk,
+                        working_units)
 from .units import Units
 
 __all__ = ["WeightedSource", "reduce_weighted", "weighted_order_statistics", "describe"]
@@ -120,14 +121,14 @@ def reduce_weighted(fam: Family, record: DataRecord, in_units: bool = True) -> R
     if record.loc:
         x = x - record.loc
     source = WeightedSource(x, w, record.name)
-    scan = _scan(fam, x)
+    scan = scan_chunk(fam, x)
     if scan["nonfinite"] or scan["outside"]:
-        _refuse(fam, record, source, scan)
+        refuse(fam, record, source, scan)
     total = float(w.sum())
     n = int(total) if total.is_integer() else total
     if not n >= 2:
         raise DataError(f"the weights sum to {n!r}: at least 2 observations are needed")
-    units = _units(fam, scan, None) if in_units else Units()
+    units = working_units(fam, scan, None) if in_units else Units()
     if not units.identity:
         source = source.apply(units.prep)
         x = source.values
@@ -141,8 +142,8 @@ def reduce_weighted(fam: Family, record: DataRecord, in_units: bool = True) -> R
                 stats = refine.finish(_reduce(source, refine.partial, refine.combine))
         else:
             logs, learns = fam.support.positive, fam.learns
-            part = _reduce(source, lambda c: _moments_partial(c, learns, logs), _merge_moments)
-            stats = _sample(fam, source, part, {**EMPTY_SCAN, "n": n, "lo": lo, "hi": hi})
+            part = _reduce(source, lambda c: moments_partial(c, learns, logs), merge_moments)
+            stats = sample_of(fam, source, part, {**EMPTY_SCAN, "n": n, "lo": lo, "hi": hi})
             source = stats.source
     return Reduced(stats, n, units, lo, hi, dropped, source, record)
 
