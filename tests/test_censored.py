@@ -173,7 +173,7 @@ def test_samples_with_no_maximum_are_named(data, event, words):
     ({"weights": [0, 0, 0]}, "the weights sum to 0"),
     ({"entry": [0, 4, 0]}, "entry[1] = 4.0 is after the value 2.0"),
     ({"event": [1, 1, 1], "family": "laplace"}, "not fitted for 'laplace' yet"),
-    ({"weights": [1, 1, 1], "family": "poisson"}, "is not one of them"),
+    ({"event": [1, 1, 1], "family": "poisson"}, "is not one of them"),
 ])
 def test_bad_censoring_input_is_one_line(kwargs, words):
     kwargs = dict(kwargs)

@@ -37,7 +37,7 @@ from .io import DataError
 from .source import Columns
 from .stats import sum_of_products
 
-__all__ = ["Censored", "Counts", "censored", "censored_table", "count", "KINDS", "is_censored_input"]
+__all__ = ["Censored", "Counts", "censored", "censored_table", "check_weights", "count", "KINDS", "is_censored_input"]
 
 #: The kinds of observation, by their code in the ``kind`` column.
 EXACT, RIGHT, LEFT, INTERVAL = 0, 1, 2, 3
@@ -131,6 +131,17 @@ def _from_scipy(data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, upper, kinds.astype(float)
 
 
+def check_weights(weights, n: int) -> np.ndarray:
+    """Frequency weights, one per observation, as an array: finite, >= 0, not all 0."""
+    w = _vector(weights, "weights", n)
+    if not (np.isfinite(w.sum()) and w.min() >= 0):
+        bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
+        raise DataError(f"weights must be finite and >= 0; weights[{bad[0]}] = {float(w[bad[0]])!r}")
+    if not w.sum() > 0:
+        raise DataError("the weights sum to 0: there is nothing to fit")
+    return w
+
+
 def censored_table(data, event=None, weights=None, entry=None, loc: float = 0.0) -> Columns:
     """The table of a censored, truncated or weighted sample (see the module's doc). ``data``: a scipy.stats.CensoredData, or the values (durations) with
     ``event`` (1 or True: observed; 0 or False: right-censored at that value);
@@ -162,15 +173,8 @@ def censored_table(data, event=None, weights=None, entry=None, loc: float = 0.0)
             "kind": kind}
     if cols["upper"] is None:
         cols["upper"] = cols["x"]
-    w = None
     if weights is not None:
-        w = _vector(weights, "weights", n)
-        bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-        if bad.size:
-            raise DataError(f"weights must be finite and >= 0; weights[{bad[0]}] = {float(w[bad[0]])!r}")
-        if not w.sum() > 0:
-            raise DataError("the weights sum to 0: there is nothing to fit")
-        cols["weight"] = w
+        cols["weight"] = check_weights(weights, n)
     if entry is not None:
         e = _vector(entry, "entry", n) - loc
         if not np.isfinite(e).all():

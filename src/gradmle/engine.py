@@ -336,6 +336,10 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None, second_s
         summed = fam.condensed(stats)
         if summed:
             info["condensed"] = summed
+    elif reduced.record.weights is not None:  # frequency weights alone
+        from .weighted import describe
+
+        info["censoring"] = describe(reduced.record, reduced.n)
     if problem.information:  # (scoring steps: what stood for the Fisher information)
         info["information"] = " and ".join(problem.information)
         if "empirical" in problem.information:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from . import engine
 from .censoring import censored, is_censored_input
+from .families import FAMILIES, get_family
+from .record import Weighted
 from .methods import AUTO_METHOD, METHODS
 from .result import FitResult
 
@@ -109,14 +111,20 @@ def fit(
         ``data`` may also be a ``scipy.stats.CensoredData`` (uncensored, left-, right-
         and interval-censored values).
     weights : array-like, optional
-        Frequency weights >= 0, one per value (grouped data: values with counts).
+        Frequency weights >= 0, one per value (grouped data: values with counts), for
+        every family: the fit is that of the data with each value repeated as many
+        times (weights need not be whole; ``result.n`` is their sum). Alone, they keep
+        the family's own reduction: sufficient statistics stay sufficient (weighted n,
+        mean, M2, means of log x), so a weighted fit costs what an unweighted one does.
+        The data are then in memory (an array-like).
     entry : array-like, optional
         The time at which each observation entered (left truncation, delayed
         entry): its likelihood is taken given survival to then.
 
-        With any of these (or a CensoredData) the data are fitted as a table, one pass
-        per evaluation, for the continuous families; ``result.info["censoring"]``
-        counts the observed, censored (by kind) and truncated values.
+        With ``event`` or ``entry`` (or a CensoredData), and weights with them, the data
+        are fitted as a table, one pass per evaluation, for the continuous families;
+        ``result.info["censoring"]`` counts the observed, censored (by kind) and
+        truncated values (weighted data: the observations the weights sum to).
 
     Returns
     -------
@@ -137,8 +145,14 @@ def fit(
     >>> r.status, r.error < 1e-9
     ('converged', True)
     """
-    if event is not None or weights is not None or entry is not None or is_censored_input(data):
+    if event is not None or entry is not None or is_censored_input(data):
         data, family, fixed = censored(data, family, fixed, event, weights, entry)
+    elif weights is not None:
+        fam = get_family(family)
+        if FAMILIES.get(fam.name) is not fam:
+            raise ValueError(f"weights= are for the built-in families ({', '.join(FAMILIES)}), not the {fam.name} "
+                             "model")
+        data = Weighted(data, weights)
     opts = engine.check_options(family, method, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed,
                                 nonfinite, columns)
     return engine.fit(data, opts)

@@ -13,7 +13,8 @@ from typing import Iterable, NamedTuple
 
 import numpy as np
 
-__all__ = ["Moments", "moments", "merge", "tree", "LogMoments", "log_moments", "merge_log", "log_ratio", "log_rel"]
+__all__ = ["Moments", "moments", "merge", "tree", "LogMoments", "log_moments", "merge_log", "log_ratio", "log_rel",
+           "wsum"]
 
 # Elements per chunk: 64 Ki float64 values (512 KiB) stay in cache for the second sweep.
 CHUNK = 1 << 16
@@ -29,8 +30,8 @@ class Moments(NamedTuple):
 
     Attributes
     ----------
-    n : int
-        Number of values.
+    n : int or float
+        Number of values (for weighted data the sum of the frequency weights).
     shift, dmean : float
         The mean is ``shift + dmean``.
     m2 : float
@@ -76,16 +77,34 @@ def sum_of_products(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None)
     return float(np.multiply(a, b, out=out).sum())
 
 
-def _chunk_moments(x: np.ndarray, shift: float, buf: np.ndarray) -> Moments:
-    n = x.shape[0]
-    if n == 0:
+def wsum(a: np.ndarray, w: np.ndarray | None, out: np.ndarray | None = None) -> float:
+    """sum(a), or with frequency weights sum(w * a) (the sum over the data with each
+    value repeated w times); ``out`` as for :func:`sum_of_products`."""
+    return float(a.sum()) if w is None else sum_of_products(w, a, out)
+
+
+def _chunk_moments(x: np.ndarray, shift: float, buf: np.ndarray, w: np.ndarray | None = None) -> Moments:
+    """The moments of one chunk; with frequency weights ``w`` (> 0), those of the
+    chunk with each value repeated w times: n = sum(w), the mean and M2 weighted.
+    The second sweep is the same, each deviation counted with its weight."""
+    if x.shape[0] == 0:
         return EMPTY
-    d = np.subtract(x, shift, out=buf[:n])
-    dmean = float(d.sum()) / n
-    d -= dmean
-    # Second sweep over the cached deviations: the sum s1 corrects the mean and M2.
-    s1 = float(d.sum())
-    m2 = sum_of_products(d, d, out=d) - s1 * s1 / n
+    d = np.subtract(x, shift, out=buf[: x.shape[0]])
+    if w is None:
+        n = x.shape[0]
+        dmean = float(d.sum()) / n
+        d -= dmean
+        # Second sweep over the cached deviations: the sum s1 corrects the mean and M2.
+        s1 = float(d.sum())
+        m2 = sum_of_products(d, d, out=d) - s1 * s1 / n
+    else:
+        n = float(w.sum())
+        wd = np.empty_like(d)
+        dmean = sum_of_products(w, d, out=wd) / n
+        d -= dmean
+        np.multiply(w, d, out=wd)
+        s1 = float(wd.sum())
+        m2 = sum_of_products(wd, d, out=wd) - s1 * s1 / n
     return Moments(n, shift, dmean + s1 / n, max(m2, 0.0), float(x.min()), float(x.max()))
 
 
@@ -121,8 +140,10 @@ def _merge_all(parts: list[Moments]) -> Moments:
     return tree([p for p in parts if p.n], merge) or EMPTY
 
 
-def moments(data: np.ndarray | Iterable[np.ndarray], chunk: int = CHUNK) -> Moments:
-    """One pass over ``data`` (an array or an iterable of 1-D chunks).
+def moments(data: np.ndarray | Iterable[np.ndarray], chunk: int = CHUNK, weights: np.ndarray | None = None) -> Moments:
+    """One pass over ``data`` (an array or an iterable of 1-D chunks); with frequency
+    ``weights`` (an array, for an array of data) the weighted moments, n = sum of the
+    weights, merged across chunks by the same update (it holds for any positive n).
 
     Examples
     --------
@@ -131,6 +152,11 @@ def moments(data: np.ndarray | Iterable[np.ndarray], chunk: int = CHUNK) -> Mome
     >>> round(m.mean - 1e7, 6), round(m.var, 12)  # (of the floats nearest 1e7 + 0.1, ...)
     (0.2, 0.006666666741)
     """
+    if weights is not None:
+        shift = float(data[0]) if data.shape[0] else 0.0
+        buf = np.empty(min(chunk, data.shape[0]))
+        return _merge_all([_chunk_moments(data[i : i + chunk], shift, buf, weights[i : i + chunk])
+                           for i in range(0, data.shape[0], chunk)])
     if isinstance(data, np.ndarray):
         chunks: Iterable[np.ndarray] = (
             data[i : i + chunk] for i in range(0, data.shape[0], chunk)
@@ -190,10 +216,10 @@ def log_rel(s: float, ref: float) -> float:
         else math.log(s) - math.log(ref)
 
 
-def log_moments(chunk: np.ndarray) -> LogMoments:
-    """One chunk's :class:`LogMoments` (positive values)."""
+def log_moments(chunk: np.ndarray, w: np.ndarray | None = None) -> LogMoments:
+    """One chunk's :class:`LogMoments` (positive values; weighted by ``w``)."""
     c = float(chunk[0])
-    return LogMoments(c, moments(log_ratio(chunk, c)))
+    return LogMoments(c, moments(log_ratio(chunk, c), weights=w))
 
 
 def merge_log(a: LogMoments, b: LogMoments) -> LogMoments:

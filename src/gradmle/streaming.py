@@ -27,13 +27,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .families.base import Family, Refine, Sample, StatisticsOverflow
+from .families.base import Family, Refine, Sample, StatisticsOverflow, split
 from .record import DataRecord
 from .source import ArraySource, Columns, DaskSource, Source, as_chunk
 from .stats import log_moments, merge, merge_log, moments, sum_of_products, tree
 from .units import Units, choose_units
 
-__all__ = ["Reduced", "reduce_record", "statistics", "tree"]
+__all__ = ["Reduced", "reduce_record", "statistics", "tree", "scan_chunk", "refuse", "working_units", "moments_partial",
+           "merge_moments", "sample_of"]
 
 
 class Reduced(NamedTuple):
@@ -73,7 +74,7 @@ def _scan_columns(chunk: Columns) -> dict:
     return out
 
 
-def _scan(fam: Family, chunk: np.ndarray) -> dict:
+def scan_chunk(fam: Family, chunk: np.ndarray) -> dict:
     """Counts of non-finite values and of values outside the support (each with the
     first, by position in this chunk), and the smallest and largest finite value."""
     if isinstance(chunk, Columns):
@@ -121,22 +122,27 @@ EMPTY_SCAN = {"n": 0, "nonfinite": 0, "kinds": (0, 0, 0), "first_nonfinite": Non
 
 # -- the first pass -------------------------------------------------------------------
 
-def _moments_partial(chunk: np.ndarray, learns: tuple, logs: bool) -> dict:
-    """What a family without sufficient statistics learns from the first pass."""
+def moments_partial(chunk: np.ndarray, learns: tuple, logs: bool) -> dict:
+    """What a family without sufficient statistics learns from the first pass (from
+    values with weights: the same, weighted; see families.base.split)."""
     out = {}
+    if not ("moments" in learns or "m4" in learns or (logs and "log" in learns)):
+        return out  # (a censored table's rows: nothing to learn from them)
+    x, w = split(chunk)
     if "moments" in learns or "m4" in learns:
-        m = out["m"] = moments(chunk)
+        m = out["m"] = moments(x, weights=w)
         if "m4" in learns:
-            d = chunk - m.mean
+            d = x - m.mean
             d2 = d * d
-            m3 = sum_of_products(d2, d, out=d)
-            out.update(m3=m3, m4=sum_of_products(d2, d2, out=d2))
+            wd2 = d2 if w is None else w * d2
+            m3 = sum_of_products(wd2, d, out=d)
+            out.update(m3=m3, m4=sum_of_products(wd2, d2, out=d2))
     if logs and "log" in learns:
-        out["log"] = log_moments(chunk)
+        out["log"] = log_moments(x, w)
     return out
 
 
-def _merge_moments(a: dict, b: dict) -> dict:
+def merge_moments(a: dict, b: dict) -> dict:
     out = {}
     if "log" in a and "log" in b:
         out["log"] = merge_log(a["log"], b["log"])
@@ -177,14 +183,14 @@ def _plan(fam: Family, record: DataRecord, refine: Refine | None = None) -> _Pas
         trust = fam.checks_finite and record.nonfinite == "raise" and record.source.reiterable
         return _Pass(fam.partial, fam.combine, trust)
     logs, learns = fam.support.positive, fam.learns
-    return _Pass(lambda c: _moments_partial(c, learns, logs), _merge_moments, False)
+    return _Pass(lambda c: moments_partial(c, learns, logs), merge_moments, False)
 
 
 def _chunk_pass(plan: _Pass, fam: Family, chunk: np.ndarray):
     """(scan, partial) of one chunk (prep already applied)."""
     if plan.trusting:
         return {**EMPTY_SCAN, "n": chunk.size, "trusted": True}, plan.partial(chunk)
-    scan = _scan(fam, chunk)
+    scan = scan_chunk(fam, chunk)
     if scan["nonfinite"] or scan["outside"]:
         return scan, None
     return scan, plan.partial(chunk)
@@ -244,7 +250,7 @@ def _dask_first_pass(fam: Family, source: DaskSource, plan: _Pass):
 
 # -- refusals ------------------------------------------------------------------------------
 
-def _refuse(fam: Family, record: DataRecord, source: Source, scan: dict) -> None:
+def refuse(fam: Family, record: DataRecord, source: Source, scan: dict) -> None:
     n, name = scan["n"], source.name
     if n == 0:
         if scan.get("raw"):
@@ -270,7 +276,7 @@ def _name_culprits(fam: Family, record: DataRecord, source: Source, prep) -> dic
     """A full check of a source whose trusted sums came out non-finite."""
     source.prep = prep
     scan, _ = _first_pass(fam, source, _Pass(lambda c: None, lambda a, b: None, False))
-    _refuse(fam, record, source, scan)
+    refuse(fam, record, source, scan)
     return scan
 
 
@@ -284,7 +290,7 @@ def _compose(a, b):
     return lambda chunk: b(a(chunk))
 
 
-def _units(fam: Family, scan: dict, partial) -> Units:
+def working_units(fam: Family, scan: dict, partial) -> Units:
     lo, hi = scan["lo"], scan["hi"]
     known = math.isfinite(lo)
     if not known:  # a family that checks its own data: its typical size
@@ -305,6 +311,10 @@ def reduce_record(fam: Family, record: DataRecord, progress=None, in_units: bool
     """Reduce ``record`` for ``fam``: one pass (a few when the data must be put in
     working units, or a family asks for a second, more precise pass). With
     ``in_units=False`` the data stay in their own units."""
+    if record.weights is not None:
+        from .weighted import reduce_weighted
+
+        return reduce_weighted(fam, record, in_units)
     source = record.source
     if not source.reiterable and not fam.sufficient:
         source = source.kept()
@@ -320,7 +330,7 @@ def reduce_record(fam: Family, record: DataRecord, progress=None, in_units: bool
     source.prep = prep
     plan = _plan(fam, record)
     scan, partial = _first_pass(fam, source, plan, progress)
-    _refuse(fam, record, source, scan)
+    refuse(fam, record, source, scan)
     raw = scan.get("raw", scan["n"]) if raw is None else raw
     dropped = {k: v for k, v in (("masked", scan.get("masked", 0)), ("nonfinite", raw - scan["n"])) if v}
     stats, overflow = None, False
@@ -328,7 +338,7 @@ def reduce_record(fam: Family, record: DataRecord, progress=None, in_units: bool
     # Data of extreme magnitude are put in working units before their statistics are
     # finished (those may have overflowed); a family that checks its own data is sized
     # by its sums.
-    units = _units(fam, scan, partial) if in_units and not trusted else Units()
+    units = working_units(fam, scan, partial) if in_units and not trusted else Units()
     if fam.sufficient and units.identity:
         try:
             stats = fam.finish(partial)
@@ -340,7 +350,7 @@ def reduce_record(fam: Family, record: DataRecord, progress=None, in_units: bool
         except Refine as refine:
             stats = refine
         if trusted and in_units:
-            units = _units(fam, scan, partial)
+            units = working_units(fam, scan, partial)
     if fam.sufficient and (not units.identity or overflow or isinstance(stats, Refine)) or \
             (not fam.sufficient and not units.identity):
         if not source.reiterable:
@@ -362,12 +372,12 @@ def reduce_record(fam: Family, record: DataRecord, progress=None, in_units: bool
                 stats = again.finish(partial)
     lo, hi = (scan["lo"], scan["hi"]) if math.isfinite(scan["lo"]) else (None, None)
     if not fam.sufficient:
-        stats = _sample(fam, source, partial, scan)
+        stats = sample_of(fam, source, partial, scan)
         source = stats.source  # (data in memory may be kept transformed: its passes count)
     return Reduced(stats, scan["n"], units, lo, hi, dropped, source, record)
 
 
-def _sample(fam: Family, source: Source, part: dict, scan: dict) -> Sample:
+def sample_of(fam: Family, source: Source, part: dict, scan: dict) -> Sample:
     n = scan["n"]
     info = {"n": n, "min": scan["lo"], "max": scan["hi"]}
     if "m" in part:
@@ -388,7 +398,7 @@ def _sample(fam: Family, source: Source, part: dict, scan: dict) -> Sample:
                                                           scan["lo"], scan["hi"]))
     extra = fam.prepare(info)
     if in_memory:
-        transformed = fam.pretransform(source.x, extra)
+        transformed = fam.pretransform(getattr(source, "values", source.x), extra)
         if transformed is not None:
             source = source.apply(lambda x: transformed)
             extra["transformed"] = True

@@ -30,6 +30,17 @@ Theta = tuple  # a tuple of Python floats, in the order of ``Family.param_names`
 CHUNK = 1 << 16
 
 
+def split(chunk) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(values, weights)`` of a chunk. A chunk is an array of values (weights None:
+    each counts once) or, for data with frequency weights, a table (Columns) with the
+    columns ``x`` and ``weight`` (> 0: a row stands for that many observations). A
+    reduction with weights gives what the same reduction gives the data with every
+    value repeated as many times: counts and sums become weighted sums."""
+    if isinstance(chunk, np.ndarray):
+        return chunk, None
+    return chunk["x"], chunk["weight"]
+
+
 class StatisticsOverflow(ValueError):
     """The data are finite but their sums overflow float64: fit them rescaled."""
 
@@ -153,7 +164,8 @@ class Family:
     # ``assemble`` (value, gradient and Hessian from the summed sums).
 
     def partial(self, chunk: np.ndarray) -> Any:
-        """The statistics of one chunk."""
+        """The statistics of one chunk (an array, or values with weights: see
+        :func:`split`)."""
         raise NotImplementedError
 
     def combine(self, a: Any, b: Any) -> Any:
@@ -412,5 +424,5 @@ class PassFamily(Family):
         return sample.at(theta, lambda t: self._pass(t, sample))[2]
 
 
-__all__ = ["Family", "PassFamily", "Sample", "Cached", "Refine", "StatisticsOverflow", "CHUNK", "REAL", "Constraint",
+__all__ = ["Family", "PassFamily", "Sample", "split", "Cached", "Refine", "StatisticsOverflow", "CHUNK", "REAL", "Constraint",
            "scales_from", "natural_step_from"]

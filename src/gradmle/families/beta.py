@@ -20,8 +20,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import betaln, digamma, gammaln, polygamma
 
-from ..stats import merge, moments
-from .base import Family
+from ..stats import merge, moments, wsum
+from .base import Family, split
 from .nbinom import STIRLING_FROM, digamma_shift, lgamma_shift, trigamma_shift
 
 NAN2 = (math.nan, math.nan)
@@ -71,12 +71,13 @@ class Beta(Family):
 
 
     def partial(self, chunk, buf=None):
-        if not chunk.size:
+        x, w = split(chunk)
+        if not x.size:
             return None
-        s_log = float(np.log(chunk, out=buf).sum())
+        s_log = wsum(np.log(x, out=buf), w)
         # log1p(-x): keeps its digits for x near 0, where log(1 - x) would round.
-        buf = np.negative(chunk, out=buf)
-        return moments(chunk), s_log, float(np.log1p(buf, out=buf).sum())
+        buf = np.negative(x, out=buf)
+        return moments(x, weights=w), s_log, wsum(np.log1p(buf, out=buf), w)
 
     def combine(self, a, b):
         return merge(a[0], b[0]), a[1] + b[1], a[2] + b[2]

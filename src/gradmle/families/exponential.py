@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .base import Family
+from ..stats import wsum
+from .base import Family, split
 
 NAN1 = (math.nan,)
 
@@ -36,7 +37,8 @@ class Exponential(Family):
     def partial(self, chunk):
         # All values equal is allowed: unlike the two-parameter families the MLE
         # (scale = that value) still exists.
-        return (chunk.size, float(chunk.sum()), float(chunk.min()), float(chunk.max()))
+        x, w = split(chunk)
+        return (x.size if w is None else float(w.sum()), wsum(x, w), float(x.min()), float(x.max()))
 
     def combine(self, a, b):
         return (a[0] + b[0], a[1] + b[1], min(a[2], b[2]), max(a[3], b[3]))

@@ -13,8 +13,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import zeta
 
-from ..stats import log_ratio, log_rel
-from .base import Family, Refine, StatisticsOverflow
+from ..stats import log_ratio, log_rel, wsum
+from .base import Family, Refine, StatisticsOverflow, split
 from .special import log_minus_digamma, stirlerr
 
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -49,8 +49,9 @@ class Gamma(Family):
     def partial(self, chunk):
         """(n, sum(x), sum(log x)): one pass of log over the data. Values <= 0, NaN or
         inf make the sums non-finite (then the data are checked to name them)."""
+        x, w = split(chunk)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return (chunk.size, float(chunk.sum()), float(np.log(chunk).sum()))
+            return (x.size if w is None else float(w.sum()), wsum(x, w), wsum(np.log(x), w))
 
     def combine(self, a, b):
         return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
@@ -70,8 +71,9 @@ class Gamma(Family):
     def partial_about(self, chunk):
         """(n, c, sum(x - c), sum(log1p((x - c) / c))) about a value c of the chunk:
         the gap log(mean) - mean(log x) is then a difference of small numbers."""
-        c = float(chunk[0])
-        return (chunk.size, c, float((chunk - c).sum()), float(log_ratio(chunk, c).sum()))
+        x, w = split(chunk)
+        c = float(x[0])
+        return (x.size if w is None else float(w.sum()), c, wsum(x - c, w), wsum(log_ratio(x, c), w))
 
     def combine_about(self, a, b):
         # Re-express b about a's c: log1p((x - ca)/ca) = log1p((x - cb)/cb) + log(cb/ca).

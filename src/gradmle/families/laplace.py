@@ -21,7 +21,8 @@ import math
 
 import numpy as np
 
-from .base import Family, Sample
+from ..stats import sum_of_products
+from .base import Family, Sample, split
 
 LOG2 = math.log(2.0)
 NAN2 = (math.nan, math.nan)
@@ -47,8 +48,12 @@ class Laplace(Family):
         return {"min": info["min"], "max": info["max"], "median": info["median"]}
 
     def chunk_sums(self, theta, chunk: np.ndarray, extra=None) -> np.ndarray:
-        """sum|x - loc|, #{x > loc}, #{x < loc} over one chunk."""
-        d = chunk - theta[0]
+        """sum|x - loc|, #{x > loc}, #{x < loc} over one chunk (weighted: sums of the
+        weights)."""
+        x, w = split(chunk)
+        d = x - theta[0]
+        if w is not None:
+            return np.array([sum_of_products(w, np.abs(d)), float(w[d > 0.0].sum()), float(w[d < 0.0].sum())])
         return np.array([float(np.abs(d).sum()), float(np.count_nonzero(d > 0.0)), float(np.count_nonzero(d < 0.0))])
 
     def _at(self, sample: Sample, loc: float):

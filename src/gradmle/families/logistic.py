@@ -18,8 +18,8 @@ import math
 
 import numpy as np
 
-from ..stats import sum_of_products
-from .base import PassFamily, Sample
+from ..stats import sum_of_products, wsum
+from .base import PassFamily, Sample, split
 
 NAN2 = (math.nan, math.nan)
 LOG3 = math.log(3.0)
@@ -53,6 +53,7 @@ class Logistic(PassFamily):
     def chunk_sums(self, theta, x: np.ndarray, extra=None) -> np.ndarray:
         """The sums over one chunk that value, gradient and Hessian need at theta."""
         mu, s = theta
+        x, w = split(x)
         with np.errstate(over="ignore", invalid="ignore"):  # loc or scale absurd: inf, caught later
             z = (x - mu) / s
             a = np.abs(z)
@@ -60,9 +61,12 @@ class Logistic(PassFamily):
             p = 1.0 / (1.0 + e)
             t = np.copysign((1.0 - e) * p, z)      # tanh(z / 2)
             q = 2.0 * e * p * p                     # d tanh(z / 2) / dz
+            if w is not None:  # the sums in t and q weighted through them
+                t *= w
+                q *= w
             zq = z * q
-            s_abs, s_zq = float(a.sum()), float(zq.sum())  # a and zq are scratch from here on
-            return np.array([s_abs, float(np.log1p(e).sum()), float(t.sum()), sum_of_products(z, t, out=a),
+            s_abs, s_zq = wsum(a, w), float(zq.sum())  # a and zq are scratch from here on
+            return np.array([s_abs, wsum(np.log1p(e), w), float(t.sum()), sum_of_products(z, t, out=a),
                              float(q.sum()), s_zq,
                              sum_of_products(zq, z, out=zq)])  # (z q) z: q underflows before z^2 overflows
 

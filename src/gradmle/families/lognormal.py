@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..stats import log_moments, log_rel, merge_log
-from .base import Family
+from .base import Family, split
 
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 #: Below this s the rounding of the scale (1.1e-16 relative) is more than a 1e-5 part of
@@ -51,7 +51,8 @@ class LogNormal(Family):
     def partial(self, chunk):
         # Logarithms about a value of the data (log1p of relative deviations): data
         # that agree to many digits keep their spread, where log x would round it away.
-        return (log_moments(chunk), float(chunk.min()), float(chunk.max()))
+        x, w = split(chunk)
+        return (log_moments(x, w), float(x.min()), float(x.max()))
 
     def combine(self, a, b):
         return (merge_log(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]))

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.special import digamma, gammaln, nbdtrik, polygamma
 
 from ..stats import sum_of_products
-from .base import Cached, Family
+from .base import Cached, Family, split
 from .poisson import check_counts
 
 NAN2 = (math.nan, math.nan)
@@ -130,14 +130,15 @@ def _info_nn(n: float, p: float) -> float:
 
 class Counts(Cached):
     """Distinct values ``x`` and their counts, with a one-entry cache (per n); ``n`` is
-    the number of observations."""
+    the number of observations (weighted data: the sum of the weights, and counts
+    that are sums of weights)."""
 
     __slots__ = ("x", "n", "extra")
 
     def __init__(self, values, counts, **extra):
         super().__init__()
         self.x = values
-        self.n = int(counts.sum())
+        self.n = int(counts.sum()) if counts.dtype.kind in "iu" else float(counts.sum())
         self.extra = dict(extra, counts=counts, weights=counts / counts.sum())
 
 
@@ -150,9 +151,14 @@ class NegativeBinomial(Family):
     shiftable = False
 
     def partial(self, chunk):
-        """The histogram of a chunk: (distinct values, counts)."""
+        """The histogram of a chunk: (distinct values, counts); with weights the count of
+        a value is the sum of its rows' weights."""
+        chunk, w = split(chunk)
         if not chunk.size:
             return None
+        if w is not None:
+            values, where = np.unique(chunk, return_inverse=True)
+            return values, np.bincount(where, weights=w)
         if chunk.max() <= max(1 << 16, 4 * chunk.size):
             counts = np.bincount(chunk.astype(np.int64))
             return np.flatnonzero(counts).astype(float), counts[counts > 0]
@@ -160,11 +166,14 @@ class NegativeBinomial(Family):
 
     def combine(self, a, b):
         values, where = np.unique(np.concatenate([a[0], b[0]]), return_inverse=True)
-        return values, np.bincount(where, weights=np.concatenate([a[1], b[1]])).astype(np.int64)
+        counts = np.bincount(where, weights=np.concatenate([a[1], b[1]]))
+        # (whole counts stay whole; counts of weighted data are sums of weights)
+        return values, counts.astype(np.int64) if a[1].dtype.kind in "iu" and b[1].dtype.kind in "iu" else counts
 
     def finish(self, part) -> Counts:
         values, counts = part
-        n = int(counts.sum())
+        n = counts.sum()
+        n = int(n) if counts.dtype.kind in "iu" else float(n)
         check_counts(self.name, float(values[-1]))
         if values[-1] == 0.0:
             raise ValueError(

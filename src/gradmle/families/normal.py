@@ -13,7 +13,7 @@ import numpy as np
 
 from ..parametrize import IDENTITY, LOG, SQUARE
 from ..stats import Moments, merge, moments
-from .base import Family
+from .base import Family, split
 
 HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 NAN2 = (math.nan, math.nan)
@@ -35,7 +35,8 @@ class Normal(Family):
     scipy_name = "norm"
 
     def partial(self, chunk):
-        return moments(chunk)
+        x, w = split(chunk)
+        return moments(x, weights=w)
 
     def combine(self, a, b):
         return merge(a, b)

@@ -15,7 +15,8 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import gammaln
 
-from .base import Family
+from ..stats import wsum
+from .base import Family, split
 
 NAN1 = (math.nan,)
 #: Above 2**53 float64 no longer holds every whole number.
@@ -49,12 +50,13 @@ class Poisson(Family):
 
 
     def partial(self, chunk, buf=None):
-        if not chunk.size:
+        x, w = split(chunk)
+        if not x.size:
             return None
-        buf = np.add(chunk, 1.0, out=buf)
+        buf = np.add(x, 1.0, out=buf)
         with np.errstate(over="ignore"):  # counts near 1e308: refused in finish
-            sums = float(chunk.sum()), float(gammaln(buf, out=buf).sum())
-        return (chunk.size, *sums, float(chunk.min()), float(chunk.max()))
+            sums = wsum(x, w), wsum(gammaln(buf, out=buf), w, out=buf)
+        return (x.size if w is None else float(w.sum()), *sums, float(x.min()), float(x.max()))
 
     def combine(self, a, b):
         return (a[0] + b[0], a[1] + b[1], a[2] + b[2], min(a[3], b[3]), max(a[4], b[4]))

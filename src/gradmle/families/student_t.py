@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from ..stats import sum_of_products
-from .base import PassFamily, Sample
+from .base import PassFamily, Sample, split
 from .special import digamma_half, lgamma_half, trigamma_half
 
 NAN3 = (math.nan, math.nan, math.nan)
@@ -57,12 +57,17 @@ class StudentT(PassFamily):
     def chunk_sums(self, theta, x: np.ndarray, extra=None) -> np.ndarray:
         """The sums over one chunk that value, gradient and Hessian need at theta."""
         nu, mu, sig = theta
+        x, w = split(x)
         z = (x - mu) / sig
         r = z * z
         r /= nu
         iw = 1.0 / (1.0 + r)
         iw2 = iw * iw
         buf = np.log1p(r)
+        if w is not None:  # every sum is linear in log1p(r), iw or iw2: weight those
+            buf *= w
+            iw *= w
+            iw2 *= w
         s_logw = float(buf.sum())  # buf is scratch from here on
         return np.array([
             s_logw, sum_of_products(z, iw, buf), sum_of_products(r, iw, buf), float(iw2.sum()),

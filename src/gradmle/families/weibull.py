@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ..stats import log_ratio, log_rel, sum_of_products
-from .base import Family, Sample
+from .base import Family, Sample, split
 
 NAN2 = (math.nan, math.nan)
 EULER = 0.5772156649015329
@@ -75,8 +75,11 @@ class Weibull(Family):
         """sum(t), sum(t y), sum(t y^2) with t = exp(c y), y = log(x / max x): they
         depend on c alone (``theta`` may be ``(c,)``)."""
         c = theta[0]
-        y = chunk if extra.get("transformed") else self._logs(chunk, extra["xmax"])
+        x, w = split(chunk)
+        y = x if extra.get("transformed") else self._logs(x, extra["xmax"])
         t = np.exp(c * y)
+        if w is not None:  # weighted sums: each t counted w times
+            t *= w
         ty = t * y
         s0 = float(t.sum())
         return np.array([s0, float(ty.sum()), sum_of_products(ty, y, out=t)])
