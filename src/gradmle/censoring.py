@@ -222,10 +222,15 @@ CELL_WIDTH = 0.15
 AGREE = 1e-9
 
 
+def _unit(support) -> bool:
+    """Whether the support is the unit interval (positive values, none above 1)."""
+    return support.positive and bool(support.outside(np.array([2.0]))[0])
+
+
 def _variable(support):
     """(u(x), x(u)): the variable in which a family's terms are smooth: log x for
     positive values, logit x on the unit interval, x on the line."""
-    if support == "unit_interval":
+    if _unit(support):
         return (lambda x: np.log(x) - np.log1p(-x)), (lambda u: 0.5 * (1.0 + np.tanh(0.5 * u)))
     if support.positive:
         return np.log, np.exp
@@ -298,7 +303,7 @@ def condense(table: Columns, support, width: float | None = None) -> Condensed |
                 far = ~finite
                 parts["raw"].append((e[far], e[far], np.full(int(far.sum()), float(RIGHT)), -we[far]))
     tables = {k: _stack(v) if v else None for k, v in parts.items()}
-    variable = "logit x" if support == "unit_interval" else "log x" if support.positive else "x"
+    variable = "logit x" if _unit(support) else "log x" if support.positive else "x"
     return Condensed(tables["fine"], tables["coarse"], tables["raw"], width, x.size, variable)
 
 
