@@ -366,6 +366,10 @@ class Censored(PassFamily):
                              f"({', '.join(DENSITIES)}); {base.name!r} is not one of them")
         self.base = base
         self.counts = count(table, base.support)
+        c = self.counts
+        total = c.observed + c.censored
+        #: The observations the rows stand for (their weights' sum): the n of the fit.
+        self.observations = int(total) if total.is_integer() else total
         self.name = base.name
         self.param_names = base.param_names
         self.constraints = base.constraints
@@ -599,7 +603,7 @@ class Censored(PassFamily):
         except OutOfRange:
             return self.assemble(theta, np.full(1 + k + k * k, math.nan), sample.n, None)
         sums = fine + raw
-        weight = sample.extra["weight_total"]
+        weight = float(sample.n)
         # The check, where it matters: at the first evaluation (are the cells narrow
         # enough for the distribution?) and near the optimum (within 1e-3 statistical
         # scales of it), where the answer is decided.
@@ -622,8 +626,6 @@ class Censored(PassFamily):
             plan = None
             if isinstance(table, Columns) and table.size >= CONDENSE_ROWS:
                 plan = condense(table, self.support)
-                weight = table.data.get("weight")
-                extra["weight_total"] = float(table.size if weight is None else weight.sum())
             extra["plan"] = plan
         return extra["plan"]
 

@@ -371,10 +371,12 @@ def reduce_record(fam: Family, record: DataRecord, progress=None, in_units: bool
                 scan, partial = _first_pass(fam, source, _plan(fam, record, again), progress)
                 stats = again.finish(partial)
     lo, hi = (scan["lo"], scan["hi"]) if math.isfinite(scan["lo"]) else (None, None)
+    n = scan["n"]
     if not fam.sufficient:
         stats = sample_of(fam, source, partial, scan)
         source = stats.source  # (data in memory may be kept transformed: its passes count)
-    return Reduced(stats, scan["n"], units, lo, hi, dropped, source, record)
+        n = stats.n
+    return Reduced(stats, n, units, lo, hi, dropped, source, record)
 
 
 def sample_of(fam: Family, source: Source, part: dict, scan: dict) -> Sample:
@@ -402,4 +404,5 @@ def sample_of(fam: Family, source: Source, part: dict, scan: dict) -> Sample:
         if transformed is not None:
             source = source.apply(lambda x: transformed)
             extra["transformed"] = True
-    return Sample(source, n, **extra)
+    # Censored and weighted rows count as the observations their weights say.
+    return Sample(source, getattr(fam, "observations", n), **extra)
