@@ -274,3 +274,61 @@ def test_the_loglik_is_at_least_lifelines_on_right_censored_samples(name):
         theirs = censored_loglik(dist, theirs_args(f), data)
         assert theirs == pytest.approx(f.log_likelihood_, rel=1e-9)
         assert ours >= theirs - 1e-9 * abs(theirs), (frac, ours, theirs)
+
+
+def test_truncation_of_the_exponential_has_its_closed_form():
+    """Left-truncated at t0 the exponential forgets t0: the MLE of its scale is mean(x) - t0."""
+    x = np.random.default_rng(21).exponential(2.0, 4000)
+    t0 = 1.3
+    x = x[x > t0]
+    r = gradmle.fit(x, family="exponential", truncation=t0)
+    assert r.converged
+    assert r.params["scale"] == pytest.approx(x.mean() - t0, rel=1e-12)
+    assert "all truncated to (1.3, inf) (seen only there)" in r.summary()
+    assert r.info["censoring"]["truncation"] == [1.3, None]
+
+
+def test_truncation_is_an_entry_common_to_all():
+    x = 3.0 * np.random.default_rng(22).weibull(1.5, 3000)
+    x = x[x > 1.0]
+    a = gradmle.fit(x, family="weibull", truncation=(1.0, None))
+    b = gradmle.fit(x, family="weibull", entry=np.full(x.size, 1.0))
+    for k in a.params:
+        assert a.params[k] == pytest.approx(b.params[k], rel=1e-12)
+        assert a.stderr[k] == pytest.approx(b.stderr[k], rel=1e-9)
+    assert a.loglik == pytest.approx(b.loglik, rel=1e-12)
+
+
+@pytest.mark.parametrize("method", ["auto", "fisher"])
+def test_doubly_truncated_normal_against_a_direct_search(method):
+    import scipy.optimize as so
+
+    x = np.random.default_rng(23).normal(1.0, 2.0, 8000)
+    x = x[(x > -0.5) & (x < 3.0)]
+    r = gradmle.fit(x, family="normal", truncation=(-0.5, 3.0), method=method)
+    assert r.converged, r.message
+
+    def nll(p):
+        m, s = p
+        return np.inf if s <= 0 else -(st.norm.logpdf(x, m, s).sum()
+                                       - x.size * np.log(st.norm.cdf(3.0, m, s) - st.norm.cdf(-0.5, m, s)))
+
+    o = so.minimize(nll, [0.5, 1.5], method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000})
+    assert r.loglik * r.n >= -o.fun - 1e-9 * abs(o.fun)
+    assert r.params["mu"] == pytest.approx(o.x[0], rel=1e-6)
+    lo, hi = r.conf_int(method="profile")["sigma"]
+    assert lo < r.params["sigma"] < hi
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"truncation": (2.0, None)}, "is outside the truncation range (2, inf]"),
+    ({"truncation": (0.5, 0.1)}, "is an empty range"),
+    ({"truncation": "soon"}, "must be numbers or None"),
+    ({"truncation": (0.0, 1.0, 2.0)}, "must be a number (seen only above it) or a pair"),
+    ({"truncation": 0.0, "entry": np.zeros(50)}, "not both"),
+])
+def test_truncation_refused_with_reasons(kwargs, words):
+    x = np.random.default_rng(24).uniform(0.5, 3.0, 50)
+    with pytest.raises(ValueError) as err:
+        gradmle.fit(x, family="weibull", **kwargs)
+    assert words in str(err.value) and "\n" not in str(err.value)

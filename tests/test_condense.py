@@ -125,3 +125,15 @@ def test_cells_halved_where_the_rules_disagree(monkeypatch):
     for r in (halved, rows):
         for k in e.params:
             assert abs(r.params[k] - e.params[k]) < 1e-9 * e.stderr[k]
+
+
+def test_truncated_and_condensed(monkeypatch):
+    x = np.random.default_rng(10).normal(1.0, 2.0, 90_000)
+    x = x[(x > -0.5) & (x < 3.0)]
+    r = gradmle.fit(x, family="normal", truncation=(-0.5, 3.0))
+    assert "Gauss points" in r.info["condensed"]
+    monkeypatch.setattr(cz, "CONDENSE_ROWS", 10**12)
+    e = gradmle.fit(x, family="normal", truncation=(-0.5, 3.0))
+    for k in e.params:
+        assert abs(r.params[k] - e.params[k]) < 1e-10 * e.stderr[k]
+    assert r.loglik == pytest.approx(e.loglik, rel=1e-12)

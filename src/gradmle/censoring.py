@@ -54,6 +54,8 @@ class Counts(NamedTuple):
     interval: float
     truncated: float
     rows: int
+    #: The range (lo, hi) every observation was truncated to, if one was given.
+    window: tuple | None = None
 
     @property
     def censored(self) -> float:
@@ -61,15 +63,22 @@ class Counts(NamedTuple):
 
     def describe(self) -> str:
         parts = [f"{_n(self.observed)} observed"]
+        late = 0.0 if self.window is not None else self.truncated  # (the range says it for all)
         for n, what in ((self.right, "right-censored"), (self.left, "left-censored"),
-                        (self.interval, "interval-censored"), (self.truncated, "left-truncated (late entry)")):
+                        (self.interval, "interval-censored"), (late, "left-truncated (late entry)")):
             if n:
                 parts.append(f"{_n(n)} {what}")
+        if self.window is not None:
+            lo, hi = self.window
+            parts.append(f"all truncated to ({lo:g}, {hi:g}{']' if math.isfinite(hi) else ')'} (seen only there)")
         return ", ".join(parts)
 
     def to_dict(self) -> dict:
-        return {"observed": self.observed, "right_censored": self.right, "left_censored": self.left,
-                "interval_censored": self.interval, "truncated": self.truncated, "rows": self.rows}
+        out = {"observed": self.observed, "right_censored": self.right, "left_censored": self.left,
+               "interval_censored": self.interval, "truncated": self.truncated, "rows": self.rows}
+        if self.window is not None:
+            out["truncation"] = [v if math.isfinite(v) else None for v in self.window]
+        return out
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -356,7 +365,7 @@ class Censored(PassFamily):
     learns: tuple = ()
     takes_columns = True  # the table of censored rows
 
-    def __init__(self, base, table: Columns):
+    def __init__(self, base, table: Columns, truncation: tuple | None = None):
         base = get_family(base)
         if not base.smooth:
             raise ValueError(f"censored or weighted data are not fitted for {base.name!r} yet: its likelihood has a kink "
@@ -365,7 +374,12 @@ class Censored(PassFamily):
             raise ValueError(f"censored or weighted data are fitted for the continuous families "
                              f"({', '.join(DENSITIES)}); {base.name!r} is not one of them")
         self.base = base
+        #: (lo, hi): every observation was seen only in this range (None: no such range).
+        self.truncation = truncation
         self.counts = count(table, base.support)
+        if truncation is not None:
+            c = self.counts
+            self.counts = c._replace(truncated=c.observed + c.censored, window=truncation)
         c = self.counts
         total = c.observed + c.censored
         #: The observations the rows stand for (their weights' sum): the n of the fit.
@@ -379,7 +393,7 @@ class Censored(PassFamily):
         # A boundary of the base family (a Student-t's df to infinity) is one here too,
         # its limit fitted to the same censored table.
         self.limit_params, self.limit_names = base.limit_params, base.limit_names
-        self.limit_family = Censored(base.limit_family, table) if base.limit_family else None
+        self.limit_family = Censored(base.limit_family, table, truncation) if base.limit_family else None
 
     def limit(self, result) -> str | None:
         if not self.limit_params:
@@ -578,7 +592,32 @@ class Censored(PassFamily):
         outer = [_dot(w * sc, sc), _dot(w * sc, ss), _dot(w * ss, ss)]
         return np.array([value, g_c, g_s, h_cc, h_cs, h_cs, h_ss, outer[0], outer[1], outer[1], outer[2]])
 
+    def _truncated(self, theta, sums: np.ndarray, n) -> np.ndarray:
+        """The sums with every observation's term less log P(lo < X <= hi) (its weight
+        times), where the data were truncated to (lo, hi]; the scores' outer products,
+        where the sums carry them, of the scores less that term's gradient."""
+        if self.truncation is None:
+            return sums
+        k = len(theta)
+        lo, hi = self.truncation
+        try:
+            v, g, h = log_interval(self.name, np.array([lo]), np.array([hi]), theta, 2)
+        except OutOfRange:
+            return np.full(sums.shape, math.nan)
+        g, out = g[0], sums.copy()
+        out[0] -= n * v[0]
+        out[1 : 1 + k] -= n * g
+        out[1 + k : 1 + k + k * k] -= n * h[0].ravel()
+        if sums.size > 1 + k + k * k:  # sum w (s - g)(s - g)^T, with sum w s the gradient's sum
+            total = sums[1 : 1 + k]
+            cross = total[:, None] * g[None, :]
+            out[1 + k + k * k :] -= (cross + cross.T - n * g[:, None] * g[None, :]).ravel()
+        return out
+
     def assemble(self, theta, sums: np.ndarray, n: int, extra=None):
+        return self._assembled(theta, self._truncated(theta, sums, n), n, extra)
+
+    def _assembled(self, theta, sums: np.ndarray, n: int, extra=None):
         k = len(theta)
         value = float(sums[0]) / n
         if not math.isfinite(value):
@@ -602,8 +641,8 @@ class Censored(PassFamily):
             raw = 0.0 if plan.raw is None else self._sums(theta, plan.raw)[: 1 + k + k * k]
         except OutOfRange:
             return self.assemble(theta, np.full(1 + k + k * k, math.nan), sample.n, None)
-        sums = fine + raw
         weight = float(sample.n)
+        sums = self._truncated(theta, fine + raw, weight)
         # The check, where it matters: at the first evaluation (are the cells narrow
         # enough for the distribution?) and near the optimum (within 1e-3 statistical
         # scales of it), where the answer is decided.
@@ -617,7 +656,7 @@ class Censored(PassFamily):
                 sample.extra["plan"] = self._refined(sample, plan)
                 return self._pass(theta, sample)
             sample.extra["gap"] = max(sample.extra.get("gap", 0.0), gap)
-        return self.assemble(theta, sums, sample.n, None)
+        return self._assembled(theta, sums, sample.n, None)
 
     def _plan(self, sample: Sample) -> Condensed | None:
         extra = sample.extra
@@ -667,7 +706,8 @@ class Censored(PassFamily):
         return f"<family {self.name} on censored data: {', '.join(self.param_names)}>"
 
 
-def censored(data, family, fixed, event=None, weights=None, entry=None) -> tuple[Columns, Censored, dict | None]:
+def censored(data, family, fixed, event=None, weights=None, entry=None,
+             truncation=None) -> tuple[Columns, Censored, dict | None]:
     """``(table, family, fixed)`` for :func:`gradmle.fit` given censored, truncated or
     weighted data: a fixed ``loc`` of the families whose support starts there is
     subtracted from the values (as for uncensored data) and leaves ``fixed``."""
@@ -681,7 +721,39 @@ def censored(data, family, fixed, event=None, weights=None, entry=None) -> tuple
         if isinstance(loc, bool) or not isinstance(loc, (int, float)) or not math.isfinite(loc):
             raise ValueError(f"fixed['loc'] must be a finite number, got {loc!r}")
     table = censored_table(data, event, weights, entry, float(loc))
-    fam = Censored(base, table)
+    window = _window(truncation, entry, table, float(loc))
+    fam = Censored(base, table, window)
     fam.loc = float(loc)
     fam.check(table)
     return table, fam, fixed or None
+
+
+def _window(truncation, entry, table: Columns, loc: float) -> tuple | None:
+    """``truncation`` (a number t: seen only above t; a pair (lo, hi), either end None or
+    infinite for none) as (lo, hi) less ``loc``, checked against the values."""
+    if truncation is None:
+        return None
+    if entry is not None:
+        raise ValueError("give either entry= (a time of entry per observation) or truncation= (one range for all), "
+                         "not both")
+    pair = (truncation, None) if np.ndim(truncation) == 0 else tuple(truncation)
+    if len(pair) != 2:
+        raise ValueError(f"truncation must be a number (seen only above it) or a pair (lo, hi), got {truncation!r}")
+    ends = []
+    for v, missing in zip(pair, (-math.inf, math.inf)):
+        if v is None:
+            v = missing
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)) or math.isnan(v):
+            raise ValueError(f"truncation's ends must be numbers or None, got {truncation!r}")
+        ends.append(float(v) - loc)
+    lo, hi = ends
+    if not lo < hi:
+        raise ValueError(f"truncation = {truncation!r} is an empty range: its lower end must be below its upper end")
+    if lo == -math.inf and hi == math.inf:
+        return None
+    x, upper = table["x"], table["upper"]
+    if x.min() < lo or upper.max() > hi:
+        i = int(np.flatnonzero((x < lo) | (upper > hi))[0])
+        raise DataError(f"the value {float(x[i] + loc)!r} (index {i}) is outside the truncation range ({lo + loc:g}, "
+                        f"{hi + loc:g}]: truncated data hold only values seen inside it")
+    return (lo, hi)

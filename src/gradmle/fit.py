@@ -31,6 +31,7 @@ def fit(
     event=None,
     weights=None,
     entry=None,
+    truncation=None,
 ) -> FitResult:
     """Fit ``family`` to ``data`` by maximum likelihood with ``method``.
 
@@ -120,9 +121,15 @@ def fit(
     entry : array-like, optional
         The time at which each observation entered (left truncation, delayed
         entry): its likelihood is taken given survival to then.
+    truncation : float or (lo, hi), optional
+        Every observation was seen only in this range (a number t: above t; an end
+        None: open on that side): each likelihood term is taken given the range,
+        divided by P(lo < X <= hi). Not together with ``entry``.
 
-        With ``event`` or ``entry`` (or a CensoredData), and weights with them, the data
-        are fitted as a table, one pass per evaluation, for the continuous families;
+        With ``event``, ``entry`` or ``truncation`` (or a CensoredData), and weights
+        with them, the data are fitted as a table for the continuous families (a large
+        table in memory summed, at every evaluation, as the Gauss points of narrow
+        cells of its values: see gradmle.condense and ``result.info["condensed"]``);
         ``result.info["censoring"]`` counts the observed, censored (by kind) and
         truncated values (weighted data: the observations the weights sum to).
 
@@ -145,8 +152,8 @@ def fit(
     >>> r.status, r.error < 1e-9
     ('converged', True)
     """
-    if event is not None or entry is not None or is_censored_input(data):
-        data, family, fixed = censored(data, family, fixed, event, weights, entry)
+    if event is not None or entry is not None or truncation is not None or is_censored_input(data):
+        data, family, fixed = censored(data, family, fixed, event, weights, entry, truncation)
     elif weights is not None:
         fam = get_family(family)
         if FAMILIES.get(fam.name) is not fam:
