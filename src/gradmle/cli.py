@@ -205,7 +205,7 @@ def cmd_fit(a) -> int:
 
 
 #: The options that make a fit censored, truncated or weighted (each names a column).
-CENSORING = ("event", "lower", "upper", "entry", "weight")
+CENSORING = ("event", "lower", "upper", "entry", "weight", "truncation")
 
 
 def _fit_censored(a, kw: dict, model):
@@ -229,7 +229,8 @@ def _fit_censored(a, kw: dict, model):
     if a.lower is not None and (a.event is not None or a.column is not None):
         raise UsageError("--lower/--upper give the values themselves: leave out --column and --event")
     if a.lower is None and a.column is None:
-        raise UsageError("with --event, --entry or --weight, name the column of the values with --column")
+        raise UsageError("with --event, --entry, --weight or --truncation, name the column of the values with --column")
+    truncation = None if a.truncation is None else _truncation(a.truncation)
     names = [n for n in (a.column, a.event, a.lower, a.upper, a.entry, a.weight) if n is not None]
     source = open_source(a.file, columns=[str(n) for n in names])
     source.empty_is_nan = a.lower is not None  # an empty bound: censored on that side
@@ -244,8 +245,22 @@ def _fit_censored(a, kw: dict, model):
         data = scipy.stats.CensoredData(uncensored=lo[exact], interval=np.column_stack([lo[~exact], hi[~exact]]))
     else:
         data = take(a.column)
-    return fit(data, **kw, event=take(a.event), weights=take(a.weight), entry=take(a.entry),
+    return fit(data, **kw, event=take(a.event), weights=take(a.weight), entry=take(a.entry), truncation=truncation,
                nonfinite="drop" if a.drop_nonfinite else "raise")
+
+
+def _truncation(text: str) -> tuple:
+    """--truncation LO,HI (either may be empty: open on that side) or LO."""
+    parts = text.split(",")
+    if len(parts) > 2:
+        raise UsageError(f"--truncation takes LO,HI or LO (an empty end is open), got {text!r}")
+    ends = []
+    for p in parts + [""] * (2 - len(parts)):
+        try:
+            ends.append(float(p) if p.strip() else None)
+        except ValueError:
+            raise UsageError(f"--truncation takes numbers LO,HI (an empty end is open), got {text!r}") from None
+    return tuple(ends)
 
 
 def _fit_model_file(a, opts, model):
@@ -399,6 +414,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--upper", metavar="COL", help="see --lower")
     f.add_argument("--entry", metavar="COL", help="the time each observation entered (left truncation)")
     f.add_argument("--weight", metavar="COL", help="frequency weights: how many observations each row stands for")
+    f.add_argument("--truncation", metavar="LO,HI", help="every value was seen only in (LO, HI] (an empty end: open on "
+                   "that side; LO alone: above LO)")
     f.add_argument("--method", default="auto", help=", ".join(METHODS) + " (default: auto)")
     f.add_argument("--step", type=float, help="step size gamma (default depends on the method)")
     f.add_argument("--init", help="start, e.g. mu=-1,sigma=0.1, or for a model's vector beta=[0,0,0] or beta[1]=0.5 "
