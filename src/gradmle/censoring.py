@@ -218,7 +218,7 @@ def count(table: Columns, support) -> Counts:
 
 
 #: A start is fitted to at most about this many of the values.
-START_ROWS = 20_000
+START_ROWS = 5_000
 #: Tables of at least this many rows are summed as the Gauss points of narrow cells
 #: (:mod:`gradmle.condense`); smaller ones row by row.
 CONDENSE_ROWS = 20_000
