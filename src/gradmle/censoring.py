@@ -262,8 +262,8 @@ class Condensed(NamedTuple):
 
     def describe(self) -> str:
         raw = 0 if self.raw is None else self.raw.size
-        return (f"{self.rows} rows summed as {self.fine.size} Gauss points (up to {POINTS} per cell {self.width:.3g} "
-                f"standard deviations of {self.variable} wide){f' and {raw} rows as they are' if raw else ''}")
+        return (f"{self.rows} rows summed as {self.fine.size} Gauss points (up to {POINTS} per cell; cells "
+                f"{self.width:.3g} standard deviations of {self.variable} wide){f' and {raw} rows as they are' if raw else ''}")
 
 
 def condense(table: Columns, support, width: float | None = None) -> Condensed | None:
