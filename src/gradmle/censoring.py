@@ -27,6 +27,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from scipy.special import expit
 
 from .condense import POINTS, gauss_cells
 from .families import get_family
@@ -240,7 +241,7 @@ def _variable(support):
     """(u(x), x(u)): the variable in which a family's terms are smooth: log x for
     positive values, logit x on the unit interval, x on the line."""
     if _unit(support):
-        return (lambda x: np.log(x) - np.log1p(-x)), (lambda u: 0.5 * (1.0 + np.tanh(0.5 * u)))
+        return (lambda x: np.log(x) - np.log1p(-x)), expit  # (1 / (1 + e^-u): x near 0 keeps its digits)
     if support.positive:
         return np.log, np.exp
     return (lambda x: x), (lambda u: u)
