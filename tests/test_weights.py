@@ -28,6 +28,13 @@ SAMPLES = {
     "nbinom": RNG.negative_binomial(2.0, 0.3, N).astype(float),
     "beta": RNG.beta(2.0, 3.0, N),
 }
+#: (drawn from their own generator: the draws above, and COUNTS below, stay as they were)
+_EXTREMES = np.random.default_rng(13)
+SAMPLES.update({
+    "gumbel_r": _EXTREMES.gumbel(1.0, 2.0, N),
+    "genextreme": 1.0 + 2.0 * (1.0 - _EXTREMES.exponential(1.0, N) ** 0.1) / 0.1,  # scipy's c = 0.1
+    "genpareto": 1.5 * _EXTREMES.pareto(5.0, N),                                  # c = 0.2
+})
 #: Integer weights, about a quarter of them 0.
 COUNTS = RNG.integers(0, 4, N)
 #: Families whose fit iterates over passes: a weighted sum and the sum over repeated

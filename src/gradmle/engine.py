@@ -351,7 +351,7 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None, second_s
             out["theta"], note = relabelled
             out["message"] += f" ({note})"
     result = _result(fam, reduced, options, out, info, theta0)
-    if hasattr(fam, "verdict"):  # a model of the user's: the non-regular ends no family has
+    if hasattr(fam, "verdict"):  # a model of the user's, or a family with non-regular ends (GEV, GPD)
         held = tuple(options.held(fam))
         found = fam.verdict(result.context.theta, tuple(theta0), result.status, reduced.stats, held)
         if found is not None:

@@ -45,8 +45,9 @@ def fit(
         ``dask.array``.
     family : str
         One of ``gradmle.FAMILIES``: normal (``mu``, ``sigma``), exponential,
-        lognormal, gamma, weibull, student_t, laplace, logistic, poisson, nbinom,
-        beta, with scipy.stats' parameter names (aliases such as ``"norm"`` and
+        lognormal, gamma, weibull, student_t, laplace, logistic, gumbel_r,
+        genextreme (GEV, scipy's c = -xi), genpareto (GPD, peaks over the threshold
+        ``fixed={"loc": u}``), poisson, nbinom, beta, with scipy.stats' parameter names (aliases such as ``"norm"`` and
         ``"t"`` are accepted); or a :class:`gradmle.Model` of your own.
     method : str
         ``"auto"`` (default: safeguarded Newton, see ``AUTO_METHOD``);

@@ -5,6 +5,7 @@ from __future__ import annotations
 from .base import Family, Sample
 from .beta import Beta
 from .exponential import Exponential
+from .extremes import GenExtreme, GenPareto, Gumbel
 from .gamma import Gamma
 from .laplace import Laplace
 from .logistic import Logistic
@@ -19,11 +20,12 @@ from .weibull import Weibull
 FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (Normal(), Exponential(), LogNormal(), Gamma(), Weibull(), StudentT(), Laplace(), Logistic(),
-              Poisson(), NegativeBinomial(), Beta())
+              Gumbel(), GenExtreme(), GenPareto(), Poisson(), NegativeBinomial(), Beta())
 }
 #: Other names people use for the same families.
 ALIASES = {"norm": "normal", "gaussian": "normal", "t": "student_t", "weibull_min": "weibull", "expon": "exponential",
-           "lognorm": "lognormal", "negative_binomial": "nbinom", "negbin": "nbinom"}
+           "lognorm": "lognormal", "negative_binomial": "nbinom", "negbin": "nbinom",
+           "gumbel": "gumbel_r", "gev": "genextreme", "gpd": "genpareto"}
 
 
 def get_family(name) -> Family:
