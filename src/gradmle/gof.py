@@ -115,8 +115,9 @@ def chi_square(x: np.ndarray, frozen, k: int) -> ChiSquare | None:
             start = v + 1
     starts.append(start), obs.append(acc_o), exp.append(acc_e)
     if len(exp) > 1 and exp[-1] < MIN_EXPECTED:  # the tail is too small: pool it into its neighbour
-        obs[-2] += obs.pop()
-        exp[-2] += exp.pop()
+        last_o, last_e = obs.pop(), exp.pop()
+        obs[-1] += last_o
+        exp[-1] += last_e
         starts.pop()
     o, e = np.array(obs), np.array(exp)
     with np.errstate(divide="ignore", invalid="ignore"):
