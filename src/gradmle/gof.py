@@ -63,13 +63,31 @@ def edf_statistics(x_sorted: np.ndarray, frozen) -> dict:
         i = np.arange(1, n + 1, dtype=float)
         ks = max(float(np.max(i / n - u)), float(np.max(u - (i - 1.0) / n)))
         cvm = 1.0 / (12.0 * n) + float(np.sum((u - (2.0 * i - 1.0) / (2.0 * n)) ** 2))
-        log_u = np.asarray(frozen.logcdf(x_sorted), dtype=float)
-        log_1mu = np.asarray(frozen.logsf(x_sorted), dtype=float)[::-1]
-        terms = (2.0 * i - 1.0) * (log_u + log_1mu)
+        log_u, log_1mu = _log_cdf_sf(x_sorted, u, frozen)
+        terms = (2.0 * i - 1.0) * (log_u + log_1mu[::-1])
         ad = -n - float(np.sum(terms)) / n
     # A value where F is exactly 0 or 1 makes A^2 infinite: the fitted distribution
     # gives that observation no room at all.
     return {"ks": ks, "cvm": cvm, "ad": ad if not math.isnan(ad) else math.inf}
+
+
+#: Below this, log(u) is computed by the distribution's logcdf (u may have underflowed).
+_TINY = 1e-280
+
+
+def _log_cdf_sf(x, u, frozen):
+    """log F(x) and log(1 - F(x)) to full relative precision, from F(x) = u where that
+    is exact enough: log u for u above _TINY, log1p(-u) for u < 1/2; elsewhere the
+    distribution's logcdf and logsf (the tails, where u rounds to 0 or 1 - u cancels)."""
+    log_u = np.log(u)
+    low = ~(u > _TINY)
+    if low.any():
+        log_u[low] = frozen.logcdf(x[low])
+    log_1mu = np.log1p(-u)
+    high = ~(u < 0.5)
+    if high.any():
+        log_1mu[high] = frozen.logsf(x[high])
+    return log_u, log_1mu
 
 
 class ChiSquare(NamedTuple):

@@ -289,6 +289,7 @@ class _Data:
             self.notes.append(f"{int((~finite).sum())} NaN or infinite values dropped")
             x = x[finite]
         self.x = self.fit_data = x
+        self.sorted = None
         for name, fam in candidates:
             mask = fam.support.bad(x)
             if mask is not None:
@@ -443,7 +444,9 @@ def select(data, families=None, criterion: str = "aic", gof: str | None = None, 
     if n is None:
         n = 0 if data_.x is None else data_.x.size
     plain = data_.x is not None and weights is None
-    return Selection(ranked, results, criterion, n, gof, notes, np.sort(data_.x) if plain else None)
+    if plain and data_.sorted is None:
+        data_.sorted = np.sort(data_.x)
+    return Selection(ranked, results, criterion, n, gof, notes, data_.sorted if plain else None)
 
 
 def _candidate(name, fam, data_, fit_kw, results) -> dict:
@@ -476,7 +479,9 @@ def _candidate(name, fam, data_, fit_kw, results) -> dict:
         else:
             row.update(chi2=chi.statistic, chi2_df=chi.df, chi2_p=chi.pvalue)
     else:
-        row.update(edf_statistics(np.sort(data_.x), frozen))
+        if data_.sorted is None:
+            data_.sorted = np.sort(data_.x)
+        row.update(edf_statistics(data_.sorted, frozen))
     return row
 
 
