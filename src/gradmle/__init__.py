@@ -17,6 +17,7 @@ from .model import Model
 from .outcomes import OUTCOMES, Outcome
 from .profile import Profile
 from .result import STATUSES, FitResult, HessianWarning
+from .select import Selection, select
 from .stability import Stability, stability
 from .stats import Moments, moments
 from .survival import SurvivalEstimate, kaplan_meier
@@ -28,5 +29,5 @@ __all__ = [
     "fit", "compare", "stability", "sweep", "Model", "FitResult", "Profile", "Comparison", "Stability", "SweepResult",
     "Diagnosis", "Remedy", "HessianWarning", "METHODS", "Method", "AUTO_METHOD", "STATUSES", "OUTCOMES", "Outcome", "CAUSES",
     "SWEEP_OUTCOMES", "FAMILIES", "Family", "get_family", "CONSTRAINTS", "Constraint", "SUPPORTS", "Support",
-    "Moments", "moments", "kaplan_meier", "SurvivalEstimate", "__version__",
+    "Moments", "moments", "kaplan_meier", "SurvivalEstimate", "select", "Selection", "__version__",
 ]

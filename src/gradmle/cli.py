@@ -1,9 +1,10 @@
-"""Command line: ``gradmle fit``, ``gradmle demo``, ``gradmle sweep``. Thin: parse, call
-the API, print.
+"""Command line: ``gradmle fit``, ``gradmle select``, ``gradmle demo``, ``gradmle sweep``.
+Thin: parse, call the API, print.
 
 Exit status: 0 converged; 3 finished without converging (the diagnosis is printed);
 2 bad usage or bad input; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM). Errors are
-one line on standard error.
+one line on standard error. ``gradmle select``: 0 when the best candidate converged, 1
+when no candidate converged.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from . import __version__
 from .families import FAMILIES
 from .methods import METHODS
 from .profile import INTERVALS
+from .select import CRITERIA, GOF_METHODS
 
 EXIT_OK, EXIT_USAGE, EXIT_NOT_CONVERGED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 2, 3, 130, 143
+#: ``gradmle select``: no candidate converged.
+EXIT_NONE_CONVERGED = 1
 
 
 class UsageError(ValueError):
@@ -310,6 +314,31 @@ def _fit_file(a, opts):
                 cluster.close()
 
 
+def cmd_select(a) -> int:
+    from .select import select
+
+    _check_output(a.plot, "--plot", a.file, picture=True)
+    families = None
+    if a.families is not None:
+        families = [f.strip() for f in a.families.split(",")]
+        if not all(families):
+            raise UsageError(f"--families: expected names separated by commas, got {a.families!r}")
+    if a.n_boot is not None and a.gof is None:
+        raise UsageError("--n-boot is the number of bootstrap replicates of --gof bootstrap: give --gof bootstrap")
+    s = select(a.file, families=families, criterion=a.criterion, gof=a.gof, n_boot=a.n_boot or 200, seed=a.seed,
+               column=a.column, nonfinite="drop" if a.drop_nonfinite else "raise", workers=a.workers,
+               progress=not a.quiet)
+    _say(json.dumps(s.to_dict(), indent=1, allow_nan=False) if a.json else s.summary())
+    if a.plot:
+        if s.best is None:
+            raise ValueError(f"--plot {a.plot}: no candidate converged, so there is no fit to draw")
+        from .plot import pyplot
+
+        pyplot()  # (the Agg backend)
+        s.plot(path=a.plot)
+    return EXIT_OK if s.best is not None else EXIT_NONE_CONVERGED
+
+
 def cmd_demo(a) -> int:
     from .demo import N, STEP, demo_runs, demo_table
 
@@ -380,6 +409,15 @@ exit status: 0 converged, 3 finished without converging (diagnosis printed), 2 b
 130 interrupted, 143 terminated."""
 
 
+SELECT_EXAMPLES = """examples:
+  gradmle select data.csv --column duration
+  gradmle select counts.txt --criterion bic --json
+  gradmle select x.npy --families gamma,weibull,lognormal --gof bootstrap --n-boot 200 --seed 1 --plot fits.png
+
+exit status: 0 the best candidate converged, 1 no candidate converged, 2 bad usage or input, 130 interrupted,
+143 terminated."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     p = _Parser(
@@ -443,6 +481,30 @@ def build_parser() -> argparse.ArgumentParser:
                                                       "(png, svg, pdf, ...)")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
     f.set_defaults(func=cmd_fit)
+
+    c = sub.add_parser("select", help="which distribution? fit every candidate family and rank them",
+                       formatter_class=fmt,
+                       description="Fit every family whose support admits the values of FILE (or those of "
+                                   "--families), rank them by an information criterion and give their "
+                                   "goodness-of-fit statistics (KS, CvM, AD; chi-square for counts).",
+                       epilog=SELECT_EXAMPLES)
+    c.add_argument("file", metavar="FILE", help="as for 'gradmle fit'; read into memory when it fits (else every "
+                                                "candidate is fitted by streaming passes, without EDF statistics)")
+    c.add_argument("--column", type=_column, help="column name or 0-based index")
+    c.add_argument("--families", metavar="A,B,C", help="the candidates, among " + ", ".join(FAMILIES)
+                   + " (default: every family whose support admits the data)")
+    c.add_argument("--criterion", default="aic", choices=CRITERIA, help="rank by aic (default), aicc or bic")
+    c.add_argument("--gof", choices=GOF_METHODS, help="bootstrap: p-values of KS, CvM and AD by parametric "
+                                                      "bootstrap, each replicate refitted")
+    c.add_argument("--n-boot", type=int, help="bootstrap replicates per candidate (default: 200)")
+    c.add_argument("--seed", type=int, help="seed of the bootstrap (the same seed gives the same p-values)")
+    c.add_argument("--workers", type=int, help="processes for the bootstrap (default: one per CPU)")
+    c.add_argument("--drop-nonfinite", action="store_true", help="drop NaN and infinite values (default: refuse them)")
+    c.add_argument("--json", action="store_true", help="print the selection as JSON")
+    c.add_argument("--plot", metavar="FILE.png", help="write the four diagnostic pictures of the converged candidates; "
+                                                      "the extension names the format (png, svg, pdf, ...)")
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
+    c.set_defaults(func=cmd_select)
 
     d = sub.add_parser("demo", help="the classic Normal example, every scheme from two starts", formatter_class=fmt,
                        description="Fit N(mu, sigma) to built-in data by the classic gradient schemes from a good "

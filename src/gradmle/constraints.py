@@ -111,6 +111,9 @@ class Support(NamedTuple):
     settled: Callable = lambda lo, hi: True
     #: Whether every value is > 0 (the data's logarithms exist).
     positive: bool = False
+    #: Whether the values are counts, so the likelihood is a probability (a PMF), not a
+    #: density: the two are not on one scale and are not compared with each other.
+    discrete: bool = False
 
     def __eq__(self, other):  # a support is also known by its name
         return self.name == other if isinstance(other, str) else tuple.__eq__(self, other)
@@ -133,7 +136,7 @@ SUPPORTS = {s.name: s for s in (
     Support("unit_interval", "values must be strictly between 0 and 1", lambda x: (x <= 0) | (x >= 1),
             lambda lo, hi: lo > 0 and hi < 1, positive=True),
     Support("counts", "values must be whole numbers >= 0", lambda x: (x < 0) | (x != np.floor(x)),
-            lambda lo, hi: False),
+            lambda lo, hi: False, discrete=True),
 )}
 
 
