@@ -27,9 +27,8 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import expit
 
-from .condense import POINTS, gauss_cells
+from .condense import AGREE, CELL_WIDTH, CONDENSE_ROWS, POINTS, gauss_cells, shift_in_scales, smooth_variable, spread
 from .families import get_family
 from .families.base import Family, PassFamily, Sample
 from .families.density import DENSITIES, logpdf
@@ -220,33 +219,6 @@ def count(table: Columns, support) -> Counts:
 
 #: A start is fitted to at most about this many of the values.
 START_ROWS = 5_000
-#: Tables of at least this many rows are summed as the Gauss points of narrow cells
-#: (:mod:`gradmle.condense`); smaller ones row by row.
-CONDENSE_ROWS = 20_000
-#: The cells' width, in standard deviations of the values on the family's variable.
-CELL_WIDTH = 0.15
-#: How closely the POINTS- and (POINTS-1)-point rules must agree at every evaluation
-#: (per observation: in nats for the value, in the parameters' statistical scales for
-#: the shift of the optimum the gradients' difference implies); the POINTS-point rule
-#: itself is then some 10^4 times closer. Where they do not, the cells are halved.
-AGREE = 1e-9
-
-
-def _unit(support) -> bool:
-    """Whether the support is the unit interval (positive values, none above 1)."""
-    return support.positive and bool(support.outside(np.array([2.0]))[0])
-
-
-def _variable(support):
-    """(u(x), x(u)): the variable in which a family's terms are smooth: log x for
-    positive values, logit x on the unit interval, x on the line."""
-    if _unit(support):
-        return (lambda x: np.log(x) - np.log1p(-x)), expit  # (1 / (1 + e^-u): x near 0 keeps its digits)
-    if support.positive:
-        return np.log, np.exp
-    return (lambda x: x), (lambda u: u)
-
-
 class Condensed(NamedTuple):
     """A table as three smaller ones: ``fine`` (each kind's rows as the Gauss points of
     their cells; late entries as right-censored points of negative weight), ``coarse``
@@ -274,7 +246,7 @@ def condense(table: Columns, support, width: float | None = None) -> Condensed |
     width = CELL_WIDTH if width is None else width
     x, upper, kind = table["x"], table["upper"], table["kind"]
     weight = table.data.get("weight")
-    fwd, inv = _variable(support)
+    fwd, inv, variable = smooth_variable(support)
     with np.errstate(divide="ignore", invalid="ignore"):
         u = fwd(x)
     # Kept as they are: intervals, and values with no finite u (right-censored at 0).
@@ -290,7 +262,7 @@ def condense(table: Columns, support, width: float | None = None) -> Condensed |
         w[raw] = 0.0  # (in a cell of their own kind, with no weight)
         u = u.copy()
         u[raw] = u[int(good.argmax())]
-    h = width * _spread(u)
+    h = width * spread(u)
     rules = gauss_cells(u, w, h, kind.astype(np.intp), 3)
     if rules is None:
         return None
@@ -313,16 +285,7 @@ def condense(table: Columns, support, width: float | None = None) -> Condensed |
                 far = ~finite
                 parts["raw"].append((e[far], e[far], np.full(int(far.sum()), float(RIGHT)), -we[far]))
     tables = {k: _stack(v) if v else None for k, v in parts.items()}
-    variable = "logit x" if _unit(support) else "log x" if support.positive else "x"
     return Condensed(tables["fine"], tables["coarse"], tables["raw"], width, x.size, variable)
-
-
-def _spread(u: np.ndarray) -> float:
-    """The standard deviation of u (of a spread-out subset of at most ~20000 values), or
-    1 where they are all equal."""
-    sub = u[:: max(1, u.size // 20_000)]
-    sd = float(np.std(sub))
-    return sd if sd > 0 and math.isfinite(sd) else 1.0
 
 
 def _add(parts: dict, rules, inv, sign: float) -> None:
@@ -335,22 +298,8 @@ def _add(parts: dict, rules, inv, sign: float) -> None:
 
 
 def _in_scales(total: np.ndarray, vec: np.ndarray, k: int, weight: float) -> float | None:
-    """The largest |(-H)^-1 vec| in each parameter's statistical scale per observation
-    (sqrt of (-H)^-1's diagonal times the weighted count), H the Hessian in ``total``;
-    None where H is not negative definite (far from the optimum)."""
-    hess = -total[1 + k : 1 + k + k * k].reshape(k, k)
-    if not (np.all(np.isfinite(hess)) and np.all(np.isfinite(vec))):
-        return None
-    try:
-        with np.errstate(all="ignore"):
-            cov = np.linalg.inv(hess)
-    except np.linalg.LinAlgError:
-        return None
-    var = np.diag(cov)
-    if not np.all(var > 0):
-        return None
-    shift = np.abs(np.linalg.solve(hess, vec))
-    return float(np.max(shift / np.sqrt(var * weight)))
+    """:func:`gradmle.condense.shift_in_scales` of summed sums: H and vec per observation."""
+    return shift_in_scales(total[1 + k : 1 + k + k * k].reshape(k, k) / weight, vec / weight)
 
 
 def _stack(parts) -> Columns:

@@ -333,13 +333,13 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None, second_s
     info = {"method": ran.name, "elapsed": elapsed, "ngev": problem.ngev, "step": step}
     if hasattr(fam, "counts"):  # censored, truncated or weighted data
         info["censoring"] = dict(fam.counts.to_dict(), described=fam.counts.describe())
-        summed = fam.condensed(stats)
-        if summed:
-            info["condensed"] = summed
     elif reduced.record.weights is not None:  # frequency weights alone
         from .weighted import describe
 
         info["censoring"] = describe(reduced.record, reduced.n)
+    summed = fam.condensed(stats) if hasattr(fam, "condensed") else None
+    if summed:  # (a large sample summed as the Gauss points of cells)
+        info["condensed"] = summed
     if problem.information:  # (scoring steps: what stood for the Fisher information)
         info["information"] = " and ".join(problem.information)
         if "empirical" in problem.information:

@@ -401,10 +401,26 @@ class PassFamily(Family):
     the Sample's cache makes the Hessian at an evaluated point free."""
 
     sufficient = False
+    #: True when every sum of ``chunk_sums`` is a weighted sum of a smooth function of
+    #: each value: a large sample in memory is then summed as the Gauss points of narrow
+    #: cells of its values (:func:`gradmle.condense.condensed_pass`).
+    condensable: bool = False
 
     def _pass(self, theta, sample: Sample):
+        if self.condensable:
+            from ..condense import condensed_pass
+
+            out = condensed_pass(self, theta, sample)
+            if out is not None:
+                return out
         return self.assemble(theta, sample.total(lambda c: self.chunk_sums(theta, c, sample.extra)), sample.n,
                              sample.extra)
+
+    def condensed(self, sample: Sample) -> str | None:
+        """How the evaluations summed the sample, for the result's info (None: value by
+        value)."""
+        cells = sample.extra.get("cells") if isinstance(sample, Sample) else None
+        return None if cells is None else cells.describe(sample.extra.get("cells_gap", 0.0))
 
     def objective(self, sample: Sample):
         nan = (math.nan,) * len(self.param_names)

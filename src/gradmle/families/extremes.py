@@ -175,6 +175,8 @@ class Gumbel(PassFamily):
     """The Gumbel (maximum) law: with z = (x - loc) / scale, l = -log(scale) - z - e^-z.
     The start is by moments: scale = sd sqrt(6) / pi, loc = mean - Euler's gamma scale."""
 
+    condensable = True
+
     name = "gumbel_r"
     param_names = ("loc", "scale")
     constraints = ("real", "positive")
@@ -270,6 +272,8 @@ class GenExtreme(PassFamily):
     a parameter A y' (+ y in c, - 1/scale in scale), and its second derivatives
     -E y'y'' + A y'' plus the terms in c and scale (module docstring for y's
     derivatives in c)."""
+
+    condensable = True
 
     name = "genextreme"
     param_names = ("c", "loc", "scale")
@@ -370,6 +374,8 @@ class GenPareto(PassFamily):
     """The generalized Pareto law as scipy.stats.genpareto (c = xi), for peaks over a
     known threshold ``loc`` (fixed, default 0, as scipy's floc): with z = (x - loc) /
     scale and y = log1p(c z) / c, l = -log(scale) - (1 + c) y."""
+
+    condensable = True
 
     name = "genpareto"
     param_names = ("c", "scale")

@@ -35,6 +35,7 @@ class Logistic(PassFamily):
     learns = ("moments", "quartiles")
     scipy_name = "logistic"
     shiftable = False
+    condensable = True
 
     def prepare(self, info: dict) -> dict:
         """The start: the median and the interquartile range (2 scale log 3 for the

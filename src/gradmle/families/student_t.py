@@ -37,6 +37,7 @@ class StudentT(PassFamily):
     #: The quartiles make a robust start (the sd of heavy-tailed data tells little).
     learns = ("moments", "m4", "quartiles")
     scipy_name = "t"
+    condensable = True
 
     def prepare(self, info: dict) -> dict:
         """The start: df from the excess kurtosis (6 / (df - 4) for df > 4; heavy tails
