@@ -180,7 +180,9 @@ def cmd_fit(a) -> int:
         raise UsageError("--dask starts a local cluster and --scheduler connects to one: give one of them")
     model = _load_model(a)
     kw = _fit_options(a, model)
-    if any(getattr(a, k) is not None for k in CENSORING):
+    if a.free_loc:
+        r = _fit_free_loc(a, kw)
+    elif any(getattr(a, k) is not None for k in CENSORING):
         r = _fit_censored(a, kw, model)
     else:
         opts = engine.check_options(**kw, nonfinite="drop" if a.drop_nonfinite else "raise")
@@ -206,6 +208,20 @@ def cmd_fit(a) -> int:
 
         fit_figure(r, a.plot)
     return EXIT_OK if r.converged else EXIT_NOT_CONVERGED
+
+
+def _fit_free_loc(a, kw: dict):
+    """--free-loc: the three-parameter fit (loc estimated), data read into memory."""
+    from .fit import fit
+
+    for flag, given in (("--trace-out", a.trace_out), ("--plot", a.plot), ("--dask", a.dask or a.scheduler),
+                        ("--model", a.model), ("--columns", a.columns),
+                        ("--event/--lower/--upper/--entry/--weight/--truncation",
+                         any(getattr(a, k) is not None for k in CENSORING))):
+        if given:
+            raise UsageError(f"--free-loc fits the location by its own profile-likelihood method, without {flag}")
+    return fit(a.file, **kw, free_loc=True, nonfinite="drop" if a.drop_nonfinite else "raise",
+               columns=None if a.column is None else [a.column])
 
 
 #: The options that make a fit censored, truncated or weighted (each names a column).
@@ -465,6 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--parametrization", help="normal: sigma (default), log_sigma, variance; other families: "
                                              "unconstrained (default), natural")
     f.add_argument("--fixed", help="hold parameters fixed, e.g. df=5 or loc=0")
+    f.add_argument("--free-loc", action="store_true", help="exponential, gamma, lognormal, weibull: estimate loc too "
+                   "(three parameters; see README, 'Location estimated')")
     f.add_argument("--drop-nonfinite", action="store_true",
                    help="drop NaN and infinite values (default: refuse them) and say how many")
     f.add_argument("--dask", action="store_true", help="run the passes over FILE on a local Dask cluster (2 workers)")

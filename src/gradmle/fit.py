@@ -32,6 +32,7 @@ def fit(
     weights=None,
     entry=None,
     truncation=None,
+    free_loc=False,
 ) -> FitResult:
     """Fit ``family`` to ``data`` by maximum likelihood with ``method``.
 
@@ -133,6 +134,17 @@ def fit(
         cells of its values: see gradmle.condense and ``result.info["condensed"]``);
         ``result.info["censoring"]`` counts the observed, censored (by kind) and
         truncated values (weighted data: the observations the weights sum to).
+    free_loc : bool
+        Estimate ``loc`` too, for exponential, gamma, lognormal and weibull (the
+        three-parameter families; params in scipy.stats' order, e.g. ``c, loc,
+        scale``). The exponential's MLE is loc = min(x), scale = mean(x) - min(x), on
+        the boundary (status ``"boundary"``; loc converges at rate 1/n). The others are
+        fitted by profiling loc and polishing all three parameters by Newton's method:
+        a local maximum inside is the estimate (its message says when the shape, in
+        (1, 2], makes it non-regular); where the likelihood runs to +inf as
+        loc -> min(x) with no local maximum (shape < 1), status is ``"boundary"`` and
+        params are the maximum product of spacings estimate (Cheng & Amin 1983). See
+        :mod:`gradmle.freeloc`. Not with censoring, weights or fixed parameters.
 
     Returns
     -------
@@ -153,6 +165,17 @@ def fit(
     >>> r.status, r.error < 1e-9
     ('converged', True)
     """
+    if free_loc:
+        from .freeloc import fit_free_loc
+
+        given = {"event": event, "entry": entry, "truncation": truncation, "weights": weights, "fixed": fixed,
+                 "init": init, "step": step, "n_inner": n_inner, "n_outer": n_outer,
+                 "parametrization": parametrization}
+        extra = [k for k, v in given.items() if v is not None] + (["method"] if method != "auto" else [])
+        if extra or is_censored_input(data):
+            what = ", ".join(extra) or "censored data"
+            raise ValueError(f"free_loc=True is fitted by its own profile-likelihood method and does not take {what}")
+        return fit_free_loc(data, family, tol=tol, max_iter=max_iter, nonfinite=nonfinite, columns=columns)
     if event is not None or entry is not None or truncation is not None or is_censored_input(data):
         data, family, fixed = censored(data, family, fixed, event, weights, entry, truncation)
     elif weights is not None:
