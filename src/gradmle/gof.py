@@ -73,18 +73,21 @@ def edf_statistics(x_sorted: np.ndarray, frozen) -> dict:
 
 #: Below this, log(u) is computed by the distribution's logcdf (u may have underflowed).
 _TINY = 1e-280
+#: Above this, log(1 - u) is the distribution's logsf: below it log1p(-u) keeps 1 - u to
+#: 1e-13 relative (u's rounding, 1.1e-16, over 1 - u >= 1e-3).
+_NEAR_ONE = 1.0 - 1e-3
 
 
 def _log_cdf_sf(x, u, frozen):
     """log F(x) and log(1 - F(x)) to full relative precision, from F(x) = u where that
-    is exact enough: log u for u above _TINY, log1p(-u) for u < 1/2; elsewhere the
+    is exact enough: log u for u above _TINY, log1p(-u) for u below _NEAR_ONE; elsewhere the
     distribution's logcdf and logsf (the tails, where u rounds to 0 or 1 - u cancels)."""
     log_u = np.log(u)
     low = ~(u > _TINY)
     if low.any():
         log_u[low] = frozen.logcdf(x[low])
     log_1mu = np.log1p(-u)
-    high = ~(u < 0.5)
+    high = ~(u < _NEAR_ONE)
     if high.any():
         log_1mu[high] = frozen.logsf(x[high])
     return log_u, log_1mu
