@@ -46,8 +46,10 @@ def fit(
     family : str
         One of ``gradmle.FAMILIES``: normal (``mu``, ``sigma``), exponential,
         lognormal, gamma, weibull, student_t, laplace, logistic, poisson, nbinom,
-        beta, with scipy.stats' parameter names (aliases such as ``"norm"`` and
-        ``"t"`` are accepted); or a :class:`gradmle.Model` of your own.
+        beta, pareto (support x >= scale), fisk (log-logistic), invgauss, rayleigh,
+        halfnorm, cauchy, geom (on 1, 2, ...), binom (n known: ``fixed={"n": 10}``),
+        with scipy.stats' parameter names (aliases such as ``"norm"`` and ``"t"``
+        are accepted); or a :class:`gradmle.Model` of your own.
     method : str
         ``"auto"`` (default: safeguarded Newton, see ``AUTO_METHOD``);
         ``"gradient"``: simultaneous fixed-step gradient ascent;
