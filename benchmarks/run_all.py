@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_nist.py", "bench_normal.py", "bench_methods.py", "bench_families.py", "bench_models.py", "bench_censored.py", "bench_busy.py", "bench_bigdata.py", "bench_select.py"]
+BENCHES = ["bench_nist.py", "bench_normal.py", "bench_methods.py", "bench_families.py", "bench_more_families.py", "bench_models.py", "bench_censored.py", "bench_busy.py", "bench_bigdata.py", "bench_select.py"]
 
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE))

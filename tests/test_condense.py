@@ -145,6 +145,7 @@ PLAIN = {
     "gumbel_r": lambda rng, n: rng.gumbel(1.0, 2.0, n),
     "genextreme": lambda rng, n: st.genextreme(-0.1, 2.0, 3.0).rvs(size=n, random_state=rng),
     "genpareto": lambda rng, n: st.genpareto(-0.3, 0.0, 2.0).rvs(size=n, random_state=rng),
+    "fisk": lambda rng, n: st.fisk(3.0, 0.0, 2.0).rvs(size=n, random_state=rng),
 }
 
 

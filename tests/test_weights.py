@@ -27,6 +27,14 @@ SAMPLES = {
     "poisson": RNG.poisson(3.0, N).astype(float),
     "nbinom": RNG.negative_binomial(2.0, 0.3, N).astype(float),
     "beta": RNG.beta(2.0, 3.0, N),
+    "pareto": 2.0 * (1.0 + RNG.pareto(3.0, N)),
+    "fisk": 2.0 * np.exp(RNG.logistic(0.0, 1.0 / 3.0, N)),
+    "invgauss": RNG.wald(1.5, 3.0, N),
+    "rayleigh": RNG.rayleigh(2.0, N),
+    "halfnorm": np.abs(RNG.normal(0.0, 2.0, N)),
+    "cauchy": 1.0 + 2.0 * RNG.standard_cauchy(N),
+    "geom": RNG.geometric(0.3, N).astype(float),
+    "binom": RNG.binomial(10, 0.3, N).astype(float),
 }
 #: (drawn from their own generator: the draws above, and COUNTS below, stay as they were)
 _EXTREMES = np.random.default_rng(13)
@@ -35,6 +43,8 @@ SAMPLES.update({
     "genextreme": 1.0 + 2.0 * (1.0 - _EXTREMES.exponential(1.0, N) ** 0.1) / 0.1,  # scipy's c = 0.1
     "genpareto": 1.5 * _EXTREMES.pareto(5.0, N),                                  # c = 0.2
 })
+#: What a fit of the family must be told (a known parameter).
+FIT_KW = {"binom": {"fixed": {"n": 10}}}
 #: Integer weights, about a quarter of them 0.
 COUNTS = RNG.integers(0, 4, N)
 #: Families whose fit iterates over passes: a weighted sum and the sum over repeated
@@ -55,13 +65,16 @@ def _rel(a: float, b: float) -> float:
 @pytest.mark.parametrize("family", list(SAMPLES))
 def test_integer_weights_are_the_repeated_data(family):
     x = SAMPLES[family]
-    r = gradmle.fit(x, family=family, weights=COUNTS)
-    ref = gradmle.fit(np.repeat(x, COUNTS), family=family)
+    kw = FIT_KW.get(family, {})
+    r = gradmle.fit(x, family=family, weights=COUNTS, **kw)
+    ref = gradmle.fit(np.repeat(x, COUNTS), family=family, **kw)
     assert r.converged and ref.converged
     assert r.n == ref.n == int(COUNTS.sum()) and isinstance(r.n, int)
     tol = LOOSE.get(family, 1e-12)
     for k in ref.params:
         assert _rel(r.params[k], ref.params[k]) < tol, (k, r.params[k], ref.params[k])
+        if k in kw.get("fixed", {}):
+            continue
         assert _rel(r.stderr[k], ref.stderr[k]) < 10 * tol, (k, r.stderr[k], ref.stderr[k])
     assert _rel(r.loglik, ref.loglik) < tol
     assert r.info["censoring"]["described"] == f"{int(COUNTS.sum())} observed (frequency weights on {N} rows)"
@@ -79,19 +92,20 @@ def test_fractional_weights_maximize_the_weighted_likelihood(family):
     x = SAMPLES[family]
     w = RNG.uniform(0.0, 3.0, N)
     w[::7] = 0.0
-    r = gradmle.fit(x, family=family, weights=w)
+    r = gradmle.fit(x, family=family, weights=w, **FIT_KW.get(family, {}))
     assert r.converged and r.n == pytest.approx(w.sum(), rel=1e-15)
     fam = gradmle.FAMILIES[family]
-    names = list(r.params)
+    held = FIT_KW.get(family, {}).get("fixed", {})
+    names = [k for k in r.params if k not in held]
 
     def loglik(theta) -> float:
         with np.errstate(all="ignore"):
-            values = _logdensity(fam.frozen(dict(zip(names, theta))))(x)
+            values = _logdensity(fam.frozen(dict(zip(names, theta), **held)))(x)
             total = float(np.sum(w * np.where(w > 0, values, 0.0)))
         return total / w.sum() if math.isfinite(total) else -math.inf
 
-    assert _rel(loglik(list(r.params.values())), r.loglik) < 1e-12
-    start = np.array(list(r.params.values())) * 1.05
+    assert _rel(loglik([r.params[k] for k in names]), r.loglik) < 1e-12
+    start = np.array([r.params[k] for k in names]) * 1.05
     best = scipy.optimize.minimize(lambda t: -loglik(t), start, method="Nelder-Mead",
                                    options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 4000})
     assert r.loglik >= -best.fun - 1e-9 * abs(best.fun)

@@ -137,6 +137,8 @@ SUPPORTS = {s.name: s for s in (
             lambda lo, hi: lo > 0 and hi < 1, positive=True),
     Support("counts", "values must be whole numbers >= 0", lambda x: (x < 0) | (x != np.floor(x)),
             lambda lo, hi: False, discrete=True),
+    Support("positive_counts", "values must be whole numbers >= 1", lambda x: (x < 1) | (x != np.floor(x)),
+            lambda lo, hi: False, positive=True, discrete=True),
 )}
 
 

@@ -161,6 +161,7 @@ def check_options(family="normal", method="auto", step=None, init=None, max_iter
     parametrization = (fam.default_parametrization if parametrization is None
                        else choice("parametrization", parametrization, names))
     fixed = {} if fixed is None else _by_name(fam, fixed, "fixed")
+    fam.check_fixed(fixed)
     if len([k for k in fixed if k in fam.param_names]) == len(fam.param_names):
         raise ValueError(f"every parameter of {fam.name} is fixed: nothing is left to fit")
     if init is not None:
@@ -312,6 +313,7 @@ def run(fam: Family, reduced: Reduced, options: Options, progress=None, second_s
     theta0, fixed = start(fam, reduced, options)
     transforms = fam.parametrizations()[options.parametrization]
     stats = reduced.stats
+    fam.check_held(stats, fixed)
     if hasattr(fam, "check_at_start"):  # a model of the user's: its log-density and gradient at the start
         fam.check_at_start(theta0, stats)
         fam.plan_passes(stats, ran.uses_information)

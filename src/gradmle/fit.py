@@ -48,8 +48,11 @@ def fit(
         One of ``gradmle.FAMILIES``: normal (``mu``, ``sigma``), exponential,
         lognormal, gamma, weibull, student_t, laplace, logistic, gumbel_r,
         genextreme (GEV, scipy's c = -xi), genpareto (GPD, peaks over the threshold
-        ``fixed={"loc": u}``), poisson, nbinom, beta, with scipy.stats' parameter names (aliases such as ``"norm"`` and
-        ``"t"`` are accepted); or a :class:`gradmle.Model` of your own.
+        ``fixed={"loc": u}``), poisson, nbinom, beta, pareto (support x >= scale),
+        fisk (log-logistic), invgauss, rayleigh, halfnorm, cauchy, geom (on 1, 2,
+        ...), binom (n known: ``fixed={"n": 10}``), with scipy.stats' parameter names
+        (aliases such as ``"norm"`` and ``"t"`` are accepted); or a
+        :class:`gradmle.Model` of your own.
     method : str
         ``"auto"`` (default: safeguarded Newton, see ``AUTO_METHOD``);
         ``"gradient"``: simultaneous fixed-step gradient ascent;

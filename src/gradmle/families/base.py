@@ -216,6 +216,22 @@ class Family:
                 "(the fit would degenerate to a point mass)"
             )
 
+    #: Parameters that are known, never estimated: a fit must hold them fixed (the
+    #: binomial's number of trials n).
+    known: tuple = ()
+
+    def check_fixed(self, fixed: dict) -> None:
+        """Refuse, in one sentence, values held fixed that the family cannot take as
+        given, and a missing value of a ``known`` parameter (``fixed`` is by name)."""
+        for name in self.known:
+            if name not in fixed:
+                raise ValueError(f"the {self.name} family's {name} is known, not estimated: give it as "
+                                 f"fixed={{'{name}': ...}}")
+
+    def check_held(self, stats: Any, held: dict) -> None:
+        """Refuse data that the values held fixed ({index: value}) make impossible (a
+        binomial count above n): the likelihood would be 0 everywhere."""
+
     def initial(self, stats: Any) -> Theta:
         """A start computed from the reduction (moment estimates)."""
         raise NotImplementedError

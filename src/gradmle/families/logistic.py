@@ -53,23 +53,8 @@ class Logistic(PassFamily):
 
     def chunk_sums(self, theta, x: np.ndarray, extra=None) -> np.ndarray:
         """The sums over one chunk that value, gradient and Hessian need at theta."""
-        mu, s = theta
         x, w = split(x)
-        with np.errstate(over="ignore", invalid="ignore"):  # loc or scale absurd: inf, caught later
-            z = (x - mu) / s
-            a = np.abs(z)
-            e = np.exp(-a)
-            p = 1.0 / (1.0 + e)
-            t = np.copysign((1.0 - e) * p, z)      # tanh(z / 2)
-            q = 2.0 * e * p * p                     # d tanh(z / 2) / dz
-            if w is not None:  # the sums in t and q weighted through them
-                t *= w
-                q *= w
-            zq = z * q
-            s_abs, s_zq = wsum(a, w), float(zq.sum())  # a and zq are scratch from here on
-            return np.array([s_abs, wsum(np.log1p(e), w), float(t.sum()), sum_of_products(z, t, out=a),
-                             float(q.sum()), s_zq,
-                             sum_of_products(zq, z, out=zq)])  # (z q) z: q underflows before z^2 overflows
+        return logistic_sums(theta[0], theta[1], x, w)
 
     @staticmethod
     def assemble(theta, sums, n: int, extra=None):
@@ -93,3 +78,23 @@ class Logistic(PassFamily):
     def scales(self, theta):
         s = max(abs(theta[1]), 1e-300)
         return (math.sqrt(3.0) * s, 3.0 / math.sqrt(math.pi**2 + 3.0) * s)
+
+
+def logistic_sums(mu: float, s: float, x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """The sums over values x (weighted by w, or None) that the logistic's value,
+    gradient and Hessian at (loc, scale) = (mu, s) need."""
+    with np.errstate(over="ignore", invalid="ignore"):  # loc or scale absurd: inf, caught later
+        z = (x - mu) / s
+        a = np.abs(z)
+        e = np.exp(-a)
+        p = 1.0 / (1.0 + e)
+        t = np.copysign((1.0 - e) * p, z)      # tanh(z / 2)
+        q = 2.0 * e * p * p                     # d tanh(z / 2) / dz
+        if w is not None:  # the sums in t and q weighted through them
+            t *= w
+            q *= w
+        zq = z * q
+        s_abs, s_zq = wsum(a, w), float(zq.sum())  # a and zq are scratch from here on
+        return np.array([s_abs, wsum(np.log1p(e), w), float(t.sum()), sum_of_products(z, t, out=a),
+                         float(q.sum()), s_zq,
+                         sum_of_products(zq, z, out=zq)])  # (z q) z: q underflows before z^2 overflows
