@@ -14,7 +14,9 @@ not on how the replicates are shared among the worker processes.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
@@ -92,7 +94,10 @@ def bootstrap(rows: list, results: dict, x, n_boot: int, seed, workers, progress
                 frozen, opts, init, n = todo[i][1]
                 store(i, start, replicates(frozen, opts, init, n, entropy, stream_key(todo[i][0]["family"]), idx))
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            # JAX's threads do not survive a fork: with it loaded the workers start from a
+            # fresh server process (the candidates are then pickled to them).
+            ctx = multiprocessing.get_context("forkserver") if "jax" in sys.modules else None
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                 futures = {pool.submit(replicates, *todo[i][1], entropy, stream_key(todo[i][0]["family"]), idx):
                            (i, start) for i, start, idx in tasks}
                 for fut in as_completed(futures):
