@@ -248,3 +248,13 @@ def test_command_line(tmp_path, capsys):
     assert "not on one scale" in capsys.readouterr().err
     assert cli.main(["select", str(counts), "--quiet"]) == 0
     assert "chi2" in capsys.readouterr().out
+
+
+def test_free_loc_applies_to_the_families_that_have_it():
+    x = np.random.default_rng(5).gamma(2.5, 3.0, 3000) + 10.0
+    s = gradmle.select(x, families=["gamma", "weibull", "normal", "exponential"], free_loc=True)
+    rows = {r["family"]: r for r in s.table}
+    assert s.best == "gamma" and rows["gamma"]["k"] == 3 and "loc" in s.results["gamma"].params
+    assert rows["normal"]["status"] == "converged"  # a line family: fitted as it is
+    assert rows["exponential"]["status"] == "boundary"  # loc = min(x): the boundary, said so
+    assert any("free_loc" in note for note in s.notes)

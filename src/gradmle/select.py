@@ -424,6 +424,12 @@ def select(data, families=None, criterion: str = "aic", gof: str | None = None, 
                                                 "not comparable with their probabilities (name continuous "
                                                 "families alone to rank them)"))
         candidates = [(n, f) for n, f in candidates if f.support.discrete or n in data_.bad]
+    free_loc = bool(options.pop("free_loc", False))
+    if free_loc:
+        from .freeloc import FREE_LOC
+
+        notes.append(f"free_loc: the location is estimated for {', '.join(FREE_LOC)}; the other families are fitted "
+                     "as they are (those on the line estimate theirs, the other positive ones keep loc = 0)")
     fit_kw = dict(options, nonfinite="raise" if data_.x is not None else nonfinite, event=event, weights=weights,
                   entry=entry, truncation=truncation)
     if column is not None and data_.x is None and not censored:
@@ -434,7 +440,8 @@ def select(data, families=None, criterion: str = "aic", gof: str | None = None, 
             rows.append(_row(name, SKIPPED, f"not tried: {count} values are outside its support "
                                             f"({fam.support.rule}), the first {first!r}"))
             continue
-        rows.append(_candidate(name, fam, data_, fit_kw, results))
+        kw = dict(fit_kw, free_loc=True) if free_loc and name in FREE_LOC else fit_kw
+        rows.append(_candidate(name, fam, data_, kw, results))
     if gof == "bootstrap":
         from .bootstrap import bootstrap
 
