@@ -258,3 +258,11 @@ def test_free_loc_applies_to_the_families_that_have_it():
     assert rows["normal"]["status"] == "converged"  # a line family: fitted as it is
     assert rows["exponential"]["status"] == "boundary"  # loc = min(x): the boundary, said so
     assert any("free_loc" in note for note in s.notes)
+
+
+def test_plot_given_a_path_where_a_family_belongs_says_so():
+    x = np.random.default_rng(6).weibull(1.5, 500) * 3.0
+    s = gradmle.select(x, families=["weibull", "gamma"])
+    with pytest.raises(ValueError, match=r"give path='fits.png'"):
+        s.plot("fits.png")
+    assert s.plot("weibull") is not None

@@ -200,6 +200,11 @@ class Selection:
         if self.data is None:
             raise ValueError("the diagnostic pictures need the values in memory, each observed exactly: "
                              + ("; ".join(self.notes) or "these data are not"))
+        if isinstance(families, str):
+            if families not in self.results:
+                raise ValueError(f"no fit of {families!r} in this selection (to write the picture to a file give "
+                                 f"path={families!r}); fitted: {', '.join(self.results)}")
+            families = [families]
         names = [n for n in (families or [r["family"] for r in self.table if r["status"] == "converged"])]
         unknown = [n for n in names if n not in self.results]
         if unknown:
