@@ -35,7 +35,8 @@ SAMPLES = {
     "nbinom": RNG.negative_binomial(2.0, 0.01, N).astype(float),  # hundreds of distinct values
 }
 SRC = Path(gradmle.__file__).parent
-REDUCTION_MODULES = [SRC / "stats.py", SRC / "streaming.py", SRC / "censoring.py", SRC / "weighted.py", *sorted((SRC / "families").glob("*.py"))]
+REDUCTION_MODULES = [SRC / "stats.py", SRC / "streaming.py", SRC / "censoring.py", SRC / "weighted.py",
+                     SRC / "condense.py", SRC / "censored_cells.py", *sorted((SRC / "families").glob("*.py"))]
 
 
 @pytest.fixture
