@@ -266,3 +266,11 @@ def test_plot_given_a_path_where_a_family_belongs_says_so():
     with pytest.raises(ValueError, match=r"give path='fits.png'"):
         s.plot("fits.png")
     assert s.plot("weibull") is not None
+
+
+def test_the_command_line_selects_with_free_locations(cli, tmp_path):
+    f = tmp_path / "shifted.csv"
+    np.savetxt(f, np.random.default_rng(7).gamma(3.0, 2.0, 800) + 5.0, header="x", comments="")
+    p = cli("select", str(f), "--column", "x", "--families", "gamma,weibull", "--free-loc", "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert "gamma          3" in p.stdout and "free_loc" in p.stdout

@@ -343,7 +343,7 @@ def cmd_select(a) -> int:
         raise UsageError("--n-boot is the number of bootstrap replicates of --gof bootstrap: give --gof bootstrap")
     s = select(a.file, families=families, criterion=a.criterion, gof=a.gof, n_boot=a.n_boot or 200, seed=a.seed,
                column=a.column, nonfinite="drop" if a.drop_nonfinite else "raise", workers=a.workers,
-               progress=not a.quiet)
+               progress=not a.quiet, **({"free_loc": True} if a.free_loc else {}))
     _say(json.dumps(s.to_dict(), indent=1, allow_nan=False) if a.json else s.summary())
     if a.plot:
         if s.best is None:
@@ -517,6 +517,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--n-boot", type=int, help="bootstrap replicates per candidate (default: 200)")
     c.add_argument("--seed", type=int, help="seed of the bootstrap (the same seed gives the same p-values)")
     c.add_argument("--workers", type=int, help="processes for the bootstrap (default: one per CPU)")
+    c.add_argument("--free-loc", action="store_true", help="estimate the location of the families whose support "
+                   "starts there (exponential, gamma, lognormal, weibull): three-parameter fits")
     c.add_argument("--drop-nonfinite", action="store_true", help="drop NaN and infinite values (default: refuse them)")
     c.add_argument("--json", action="store_true", help="print the selection as JSON")
     c.add_argument("--plot", metavar="FILE.png", help="write the four diagnostic pictures of the converged candidates; "
