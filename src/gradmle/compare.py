@@ -38,6 +38,15 @@ class Comparison:
             )
         return "\n".join(lines)
 
+    def __repr__(self) -> str:
+        runs = ", ".join(f"{m} {r.status} nit={r.nit}" for m, r in self.results.items())
+        return f"<Comparison of {len(self.results)} methods: {runs}>"
+
+    def _repr_html_(self) -> str:
+        from .display import comparison_html
+
+        return comparison_html(self)
+
     def __getitem__(self, method):
         return self.results[method]
 

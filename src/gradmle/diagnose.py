@@ -51,6 +51,9 @@ class Remedy:
         err = "" if self.error is None else f", error {self.error:.1e}"
         return f"{self.description}  (verified: converged in {self.nit} iterations{err})"
 
+    def __repr__(self) -> str:
+        return f"<Remedy {self.description}: converged in {self.nit} iterations>"
+
 
 @dataclass
 class Diagnosis:
@@ -73,6 +76,15 @@ class Diagnosis:
         else:
             lines.append("no alternative converged within the budget tried")
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        n = len(self.remedies)
+        return f"<Diagnosis {self.cause} (bound {self.bound:.4g}): {n} verified remed{'y' if n == 1 else 'ies'}>"
+
+    def _repr_html_(self) -> str:
+        from .display import diagnosis_html
+
+        return diagnosis_html(self)
 
 
 def _g(v: float) -> str:

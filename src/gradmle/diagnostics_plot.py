@@ -19,7 +19,7 @@ import numpy as np
 
 from .plot import COLORS
 
-__all__ = ["diagnostic_figure"]
+__all__ = ["diagnostic_figure", "fit_panel"]
 
 #: At most this many points are drawn in Q-Q and P-P (evenly spaced ranks).
 MAX_POINTS = 2000
@@ -136,3 +136,14 @@ def _rootogram(ax, x, fits) -> None:
     ax.axhline(0.0, color="0.4", lw=0.8)
     ax.set(title="hanging rootogram", xlabel="count", ylabel="sqrt(frequency)")
     ax.legend(fontsize=8, frameon=False)
+
+
+def fit_panel(ax, x_sorted: np.ndarray, fits) -> None:
+    """The first of the four pictures alone, on ``ax``: the density of each fit over the
+    histogram of the data (for counts, the PMF over the relative frequencies)."""
+    from .gof import is_discrete
+
+    if fits and is_discrete(fits[0][1]):
+        _pmf(ax, x_sorted, fits)
+    else:
+        _density(ax, x_sorted, fits)

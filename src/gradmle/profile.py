@@ -289,6 +289,10 @@ class Profile:
         head = f"{self.level:.4g} profile-likelihood interval for {self.name}: [{lo}, {hi}] (estimate {self.estimate:.6g})"
         return "\n".join([head] + self.notes)
 
+    def __repr__(self) -> str:
+        lo, hi = (_show(v) for v in self.interval)
+        return f"<Profile of {self.name} ({self.family}): {self.level:.4g} interval [{lo}, {hi}], estimate {self.estimate:.6g}>"
+
     def to_dict(self) -> dict:
         """Plain JSON-ready values (non-finite numbers, such as an edge at inf, as None)."""
         def end(e):

@@ -369,6 +369,13 @@ class FitResult:
         est = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params.items())
         return f"<FitResult {self.family}/{self.method} {self.status} nit={self.nit}: {est}>"
 
+    def _repr_html_(self) -> str:
+        """The notebook's display: estimates, standard errors, Wald intervals, the status,
+        a small picture and, for a run that did not converge, the diagnosis."""
+        from .display import fit_html
+
+        return fit_html(self)
+
 
 def _num(v):
     if v is None or isinstance(v, (bool, int)):

@@ -189,6 +189,20 @@ class Selection:
     def __str__(self) -> str:
         return self.summary()
 
+    def __repr__(self) -> str:
+        shown = [r for r in self.table if r["status"] == "converged"][:_REPR_ROWS]
+        ranked = ", ".join(f"{r['family']} ({r[self.criterion]:.6g})" if r[self.criterion] is not None
+                           else r["family"] for r in shown)
+        more = len(self.table) - len(shown)
+        return (f"<Selection of {len(self.table)} candidates by {self.criterion.upper()}, n={_g(self.n)}: "
+                f"{ranked or 'none converged'}" + (f"; {more} more" if more else "") + ">")
+
+    def _repr_html_(self) -> str:
+        """The notebook's display: the ranked table, the best row highlighted."""
+        from .display import selection_html
+
+        return selection_html(self)
+
     def plot(self, families=None, path=None):
         """The four diagnostic pictures of the converged candidates (or of the names in
         ``families``), overlaid: density over histogram (PMF over frequencies for
@@ -217,6 +231,10 @@ class Selection:
 
             write(fig, path)
         return fig
+
+
+#: Candidates named in the plain repr of a selection.
+_REPR_ROWS = 5
 
 
 def _g(v) -> str:

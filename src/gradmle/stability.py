@@ -71,6 +71,15 @@ class Stability:
             text += f"; at the start the local bound is {self.start_bound:.4g}"
         return text
 
+    def __repr__(self) -> str:
+        start = "" if self.start_bound is None else f", at the start {self.start_bound:.4g}"
+        return f"<Stability {self.method} ({self.parametrization}): gamma < {self.bound:.6g}{start}>"
+
+    def _repr_html_(self) -> str:
+        from .display import stability_html
+
+        return stability_html(self)
+
 
 def iteration_matrix(method: str, gamma: float, hess: np.ndarray, info: np.ndarray | None = None, n_inner: int = 1) -> np.ndarray:
     """The linear map of the error of one iteration near the optimum (the method

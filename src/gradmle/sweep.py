@@ -36,6 +36,11 @@ class SweepResult:
     def counts(self) -> dict:
         return {name: int((self.outcome == k).sum()) for k, name in enumerate(SWEEP_OUTCOMES)}
 
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k} {v}" for k, v in self.counts().items())
+        return (f"<SweepResult {self.method} ({self.parametrization}): {self.sigma0s.size} start sigmas x "
+                f"{self.steps.size} steps, bound {self.bound:.4g}; {counts}>")
+
 
 def classify(result) -> int:
     """converged / oscillating / diverged / too slow, from a result and its trace."""
