@@ -170,3 +170,58 @@ def test_command_line(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 3, out.stderr
     assert "boundary" in out.stdout and "unbounded" in out.stdout and "\nloc " in out.stdout
+
+
+@pytest.mark.parametrize("family,shape", [("gamma", 4.0), ("lognormal", 0.5), ("weibull", 3.0)])
+def test_thinned_scan_then_polish_matches_the_full_scan(family, shape, monkeypatch):
+    """Above THIN values the grid and Brent run on every k-th order statistic and the
+    full data are only polished: the same maximum as the scan of all the data."""
+    from gradmle import freeloc
+
+    x = DIST[family].rvs(shape, loc=1.5, scale=2.0, size=200_000, random_state=11)
+    fast = gradmle.fit(x, family, free_loc=True)
+    assert fast.info["grid_sample"] < x.size and fast.status == "converged", fast.message
+    monkeypatch.setattr(freeloc, "THIN", x.size)
+    full = gradmle.fit(x, family, free_loc=True)
+    assert full.info["grid_sample"] == x.size and full.status == "converged"
+    assert fast.loglik == pytest.approx(full.loglik, rel=1e-9)
+    for name in fast.params:
+        assert fast.params[name] == pytest.approx(full.params[name], rel=1e-6)
+
+
+def test_midpoint_spacings_match_the_exact_sum():
+    """The mean log spacing with its narrow spacings by the corrected midpoint rule
+    equals the exact one (CDF differences) to float64's resolution of it, at the start
+    and away from it."""
+    from gradmle import freeloc, mps
+
+    for family, shape in (("gamma", 0.6), ("weibull", 0.7), ("lognormal", 0.8)):
+        x = np.sort(DIST[family].rvs(shape, loc=0.0, scale=2.0, size=100_000, random_state=3))
+        d = x - x[0]
+        start = (shape, 1e-6, 2.0)
+        f = mps.MidpointSpacings(family, d, start)
+        assert f.mid.size > 0.9 * x.size  # most spacings take the fast path
+        for theta in (start, (shape * 1.01, 2e-6, 2.02), (shape * 0.99, 0.6e-6, 1.97)):
+            assert f(theta) == pytest.approx(freeloc.spacings(family, d, theta), abs=1e-10)
+
+
+@pytest.mark.parametrize("family,shape", [("weibull", 0.7), ("gamma", 0.6)])
+def test_large_sample_spacings_by_newton_match_nelder_mead(family, shape, monkeypatch):
+    """Above THIN values the maximum product of spacings is refined by Newton's method
+    on the midpoint-rule objective: the same estimate as Nelder-Mead on the exact sum."""
+    from gradmle import freeloc, mps
+
+    x = DIST[family].rvs(shape, loc=1.0, scale=2.0, size=60_000, random_state=5)
+    monkeypatch.setattr(freeloc, "THIN", 20_000)
+    fast = gradmle.fit(x, family, free_loc=True)
+    assert fast.outcome.code == "unbounded"
+    monkeypatch.setattr(mps, "newton_mps", lambda *a, **k: (a[1], -math.inf, 0, False))
+    monkeypatch.setattr(freeloc, "newton_mps", mps.newton_mps)
+    slow = gradmle.fit(x, family, free_loc=True)
+    a, b = fast.info["mps"]["mean_log_spacing"], slow.info["mps"]["mean_log_spacing"]
+    assert a >= b - 1e-10, (a, b)
+    for name in ("a", "c", "scale"):  # Nelder-Mead's own tolerance is 1e-7 in log shape, a flat direction
+        if name in fast.params:
+            assert fast.params[name] == pytest.approx(slow.params[name], rel=1e-5)
+    gap = x.min() - fast.params["loc"]
+    assert gap == pytest.approx(x.min() - slow.params["loc"], rel=1e-2)

@@ -44,6 +44,7 @@ from scipy import special
 from scipy.optimize import minimize, minimize_scalar
 
 from .families import get_family
+from .mps import MidpointSpacings, best_delta, newton_mps
 from .outcomes import Outcome
 from .result import FitResult, HessianWarning
 
@@ -345,6 +346,18 @@ def _mps(family, d, sd, starts):
             key=lambda v: value((math.exp(v[0]), sd * math.exp(v[1]), math.exp(v[2]))))
     u, best, nfev = _nelder_mead(family, part, sd, np.array(u), 0.05, 2000)
     if part is not d:
+        # on all the data: Newton's method on the mean log spacing with its narrow
+        # spacings by the corrected midpoint rule (gradmle.mps), then its exact value;
+        # Nelder-Mead on the exact sum when Newton does not converge
+        theta = (math.exp(u[0]), sd * math.exp(u[1]), math.exp(u[2]))
+        delta, more = best_delta(family, d, theta)
+        u[1], theta = math.log(delta / sd), (theta[0], delta, theta[2])
+        v, value, evals, ok = newton_mps(MidpointSpacings(family, d, theta), u, sd)
+        more += evals
+        nfev += more
+        if ok:
+            theta = (math.exp(v[0]), sd * math.exp(v[1]), math.exp(v[2]))
+            return theta, spacings(family, d, theta), nfev + 1
         u, best, more = _nelder_mead(family, d, sd, u, 0.01, 600)
         nfev += more
     u, best, more = _nelder_mead(family, d, sd, u, 1e-3, 600)
@@ -423,8 +436,47 @@ def fit_free_loc(data, family, tol=1e-10, max_iter=1000, nonfinite="raise", colu
     sd = float(d.std())
     if not sd > 0.0:
         raise ValueError(f"all {n} values are equal ({x1!r}): the three-parameter {fam.name} MLE does not exist")
+    names = FREE_LOC[fam.name]
+    part = d if n <= THIN else d[:: n // THIN]
+    grid, best, top, evals = _scan(fam.name, part, sd)
+    info = {"grid": [(g[0], g[1]) for g in grid], "profile_evaluations": evals, "grid_sample": part.size}
+    kind = _kind(fam.name, grid, best, top)
+    if part is not d and kind != "ambiguous":
+        # the grid and Brent ran on every k-th order statistic (the minimum included):
+        # the full data then only polish that answer, or, in the rare case where the
+        # polish does not confirm it, are scanned themselves
+        r = _conclude(kind, fam.name, names, x, d, x1, sd, grid, best, top, tol, max_iter, info, t0, True)
+        if r is not None:
+            return r
+    if part is not d:
+        grid, best, top, more = _scan(fam.name, d, sd)
+        info = {"grid": [(g[0], g[1]) for g in grid], "profile_evaluations": evals + more, "grid_sample": n}
+        kind = _kind(fam.name, grid, best, top)
+    return _conclude(kind, fam.name, names, x, d, x1, sd, grid, best, top, tol, max_iter, info, t0, False)
+
+
+#: A shape within these bounds at the thinned sample's profile maximum is too close to 1
+#: (where the local maximum appears or vanishes) to decide the case on that sample.
+AMBIGUOUS = (0.8, 1.25)
+
+
+def _kind(family, grid, best, top):
+    """What the profile shows: "interior" (a local maximum with shape > 1, or any for the
+    lognormal), "far" (still increasing at the largest delta), "unbounded" (increasing
+    as loc -> min(x)), or "ambiguous" (a maximum with shape near 1)."""
+    if best is not None and AMBIGUOUS[0] < best[0] < AMBIGUOUS[1] and family != "lognormal":
+        return "ambiguous"
+    if best is not None and (best[0] > 1.0 or family == "lognormal"):
+        return "interior"
+    return "far" if top == len(grid) - 1 else "unbounded"
+
+
+def _scan(family, d, sd):
+    """The profile on the grid of delta, and its highest inside local maximum refined
+    by Brent's method: (grid, best (shape, delta, scale) or None, index of the grid's
+    top, profile evaluations)."""
+    prof = PROFILES[family]
     dbar = float(d.mean())
-    prof = PROFILES[fam.name]
     grid, warm = [], None
     for delta in sd * GRID:
         v, th = prof(d, dbar, float(delta), warm)
@@ -433,9 +485,7 @@ def fit_free_loc(data, family, tol=1e-10, max_iter=1000, nonfinite="raise", colu
     values = np.array([g[1] for g in grid])
     peaks = [i for i in range(1, len(grid) - 1) if values[i] >= values[i - 1] and values[i] >= values[i + 1]
              and math.isfinite(values[i])]
-    names = FREE_LOC[fam.name]
-    info = {"grid": [(g[0], g[1]) for g in grid], "profile_evaluations": len(grid)}
-    best = None
+    best, evals = None, len(grid)
     if peaks:
         i = max(peaks, key=lambda j: values[j])
         lo, hi = math.log(grid[i - 1][0]), math.log(grid[i + 1][0])
@@ -447,15 +497,31 @@ def fit_free_loc(data, family, tol=1e-10, max_iter=1000, nonfinite="raise", colu
             return -v
 
         r = minimize_scalar(negprof, bounds=(lo, hi), method="bounded", options={"xatol": 1e-9})
-        info["profile_evaluations"] += int(r.nfev)
+        evals += int(r.nfev)
         k, s = cache[r.x]
         best = (k, math.exp(r.x), s)
     top = int(np.nanargmax(np.where(np.isfinite(values), values, -np.inf)))
-    if best is not None and (best[0] > 1.0 or fam.name == "lognormal"):
-        return _interior(fam.name, names, x, d, x1, best, tol, max_iter, info, t0, grid)
-    if top == len(grid) - 1:
-        return _far(fam.name, names, x, d, x1, grid[top], info, t0)
-    return _unbounded(fam.name, names, x, d, x1, sd, grid, best, info, t0)
+    return grid, best, top, evals
+
+
+def _conclude(kind, family, names, x, d, x1, sd, grid, best, top, tol, max_iter, info, t0, thinned):
+    """The result of the case ``kind``; with ``thinned`` (the grid ran on a thinned
+    sample), None when the full data do not confirm an interior maximum."""
+    if kind == "ambiguous":
+        kind = "interior" if best[0] > 1.0 else ("far" if top == len(grid) - 1 else "unbounded")
+    if kind in ("interior", "ambiguous") and best is not None and (best[0] > 1.0 or family == "lognormal"):
+        low = grid[0]
+        # the full data's profile at the grid's smallest delta, for the note on unboundedness
+        lowest = (PROFILES[family](d, float(d.mean()), low[0], low[2][0])[0] if thinned else low[1]) * x.size
+        r = _interior(family, names, x, d, x1, best, tol, max_iter, info, t0, low[0], lowest)
+        if thinned and not (r.converged and (family == "lognormal" or r.params[names[0]] > 1.0)):
+            return None
+        return r
+    if kind == "far":
+        delta = grid[top][0]
+        point = (delta, *PROFILES[family](d, float(d.mean()), delta, grid[top][2][0])) if thinned else grid[top]
+        return _far(family, names, x, d, x1, point, info, t0)
+    return _unbounded(family, names, x, d, x1, sd, grid, best, info, t0)
 
 
 def _make(family, names, theta3, loglik, status, outcome, message, n, info, t0, covariance=None, nit=0, nfev=0,
@@ -493,7 +559,7 @@ def _exponential(x, d, x1, t0):
                  Outcome("boundary", "loc", 0), msg, n, info, t0)
 
 
-def _interior(family, names, x, d, x1, best, tol, max_iter, info, t0, grid):
+def _interior(family, names, x, d, x1, best, tol, max_iter, info, t0, low_delta, lowest):
     n = x.size
     theta, value, g, h, nit, ok = _polish(family, d, x1, best, tol, max_iter)
     k, delta, s = theta
@@ -506,9 +572,8 @@ def _interior(family, names, x, d, x1, best, tol, max_iter, info, t0, grid):
                 cov = np.linalg.inv(-h)
             except np.linalg.LinAlgError:
                 cov = None
-    lowest = grid[0][1] * n
     note = (f"; the likelihood itself is unbounded as loc -> min(x) with {shape} < 1 (it exceeds this value at "
-            f"loc = min(x) - {grid[0][0]:.3g}), so this is the local maximum the literature estimates"
+            f"loc = min(x) - {low_delta:.3g}), so this is the local maximum the literature estimates"
             if lowest > value else "")
     if family != "lognormal" and k <= 2.0:
         regular = (f"; {shape} = {k:.4g} is in (1, 2]: a non-regular local maximum (Smith 1985), loc converges faster "
