@@ -198,3 +198,16 @@ def test_a_maximum_between_xi_minus_one_and_minus_a_half_is_converged_and_flagge
         warnings.simplefilter("ignore")
         c, loc, scale = ss.genextreme.fit(x)
     assert r.loglik * r.n >= float(ss.genextreme(c, loc, scale).logpdf(x).sum()) - 1e-9
+
+
+def test_a_start_that_leaves_values_outside_the_support_is_named_so():
+    """The likelihood is exactly 0 there: not an overflow."""
+    import scipy.stats as st
+
+    x = st.genextreme(0.3, 0.0, 1.0).rvs(size=500, random_state=1)
+    r = gradmle.fit(x, family="genextreme", init={"c": 0.8, "loc": 0.0, "scale": 1.0})
+    assert r.status == "diverged" and r.outcome.code == "outside_support"
+    assert "the likelihood is 0 at the start" in r.message and "below the largest value" in r.message
+    x = st.genpareto(-0.3, 0.0, 2.0).rvs(size=500, random_state=2)
+    r = gradmle.fit(x, family="genpareto", init={"c": -0.9, "scale": 1.0})
+    assert r.outcome.code == "outside_support" and "genpareto support ends" in r.message

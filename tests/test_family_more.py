@@ -199,3 +199,12 @@ def test_invgauss_keeps_its_digits_for_a_small_spread():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert r.stderr["mu"] > 0
+
+
+def test_a_fixed_step_past_the_smallest_value_is_named_so():
+    import scipy.stats as st
+
+    x = st.pareto(3.0, 0.0, 2.0).rvs(size=500, random_state=1)
+    r = gradmle.fit(x, family="pareto", method="gradient")
+    assert r.status == "diverged" and r.outcome.code == "outside_support"
+    assert "the pareto support starts at scale, above the smallest value" in r.message

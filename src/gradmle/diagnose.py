@@ -199,7 +199,7 @@ def _cause(v: _View, stab, shown):
             d = v.s2 + (v.xbar - mu) * (v.xbar - mu)
             text += f". A single step can push it through zero only when {cond}; here D(mu) = {_g(d)} before the step"
         return "scale_crossed_zero", text + _setting(v, bound, fixed, normal) + "."
-    if code in ("nonfinite", "overflow"):
+    if code in ("nonfinite", "overflow", "outside_support"):
         return "nonfinite", msg.rstrip(".") + _setting(v, bound, fixed, normal) + "."
     if fixed and v.gamma is not None and v.gamma > bound:
         return "step_above_bound", _above_bound(v, stab, shown)

@@ -280,6 +280,15 @@ class Monitor:
         if not away:
             self.away = 0
         if not math.isfinite(value):
+            why = None
+            if value == -math.inf:
+                try:
+                    why = self.problem.family.zero_likelihood(theta, self.problem.stats)
+                except (ArithmeticError, ValueError, KeyError, TypeError):
+                    why = None
+            if why:
+                return (Outcome("outside_support", None, it),
+                        f"the likelihood is 0 {where} (at {self._at(theta)}): {why}")
             return (Outcome("overflow", None, it),
                     f"the log-likelihood or its gradient overflowed {where} (at {self._at(theta)})")
         return None

@@ -18,6 +18,7 @@ OUTCOMES = {
     "underflow": "a positive parameter underflowed to 0",
     "nonfinite": "a parameter became infinite or NaN",
     "overflow": "the log-likelihood or its gradient overflowed",
+    "outside_support": "the likelihood is 0: the parameters put the support where some values are not",
     "ran_away": "a parameter ran away from the data",
     "no_ascent": "the line search found no step that increases the likelihood",
     "singular": "the information matrix is singular or not finite: no scoring step can be taken",

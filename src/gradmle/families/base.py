@@ -323,6 +323,12 @@ class Family:
             kw["loc"] = loc
         return dist(**kw)
 
+    def zero_likelihood(self, theta, stats) -> str | None:
+        """Why the likelihood is exactly 0 at theta, when the family's support moves with
+        its parameters and leaves values outside (a sentence), else None: a log-likelihood
+        of -inf there is no overflow."""
+        return None
+
     def limit(self, result) -> str | None:
         """A sentence when the fit ran to the boundary of the parameter space (the
         maximum is not attained inside it), else None. See Student-t."""

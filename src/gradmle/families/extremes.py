@@ -360,6 +360,14 @@ class GenExtreme(PassFamily):
         unit = np.array([1.0, 1.0 / s, 1.0 / s])
         return f * np.outer(sign * unit, sign * unit)
 
+    def zero_likelihood(self, theta, sample: Sample) -> str | None:
+        c, loc, s = (float(v) for v in theta)
+        if c > 0.0 and loc + s / c < sample.extra["max"]:
+            return "with c > 0 the genextreme support ends at loc + scale / c, below the largest value"
+        if c < 0.0 and loc + s / c > sample.extra["min"]:
+            return "with c < 0 the genextreme support starts at loc + scale / c, above the smallest value"
+        return None
+
     def verdict(self, theta, start, status, sample: Sample, fixed=()):
         """The unbounded end (c > 1) and the non-regular maximum (1/2 <= c < 1)."""
         if 0 in fixed:
@@ -442,6 +450,12 @@ class GenPareto(PassFamily):
             raise NotImplementedError("the GPD's Fisher information grows without limit as c -> -1/2")
         k = 1.0 / ((1.0 + c) * (1.0 + 2.0 * c))
         return k * np.array([[2.0, 1.0 / s], [1.0 / s, (1.0 + c) / s / s]])
+
+    def zero_likelihood(self, theta, sample: Sample) -> str | None:
+        c, s = (float(v) for v in theta)
+        if c < 0.0 and s / -c < sample.extra["max"]:
+            return "with c < 0 the genpareto support ends at loc + scale / -c, below the largest value"
+        return None
 
     def verdict(self, theta, start, status, sample: Sample, fixed=()):
         if 0 in fixed:

@@ -138,5 +138,10 @@ class Pareto(Family):
         b, s = theta
         return np.array([[1.0 / b / b, 0.0], [0.0, stats.n * (b / s) * (b / s)]])
 
+    def zero_likelihood(self, theta, stats: ParetoStats) -> str | None:
+        if float(theta[1]) > stats.min:
+            return "the pareto support starts at scale, above the smallest value"
+        return None
+
     def frame(self, stats: ParetoStats):
         return (0.0, 1e6 / stats.t(stats.min)), None
