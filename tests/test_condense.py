@@ -168,3 +168,21 @@ def test_families_without_sufficient_statistics_condensed(family, weighted, monk
     for k in e.params:
         assert abs(r.params[k] - e.params[k]) < 1e-9 * e.stderr[k], k
     assert r.loglik == pytest.approx(e.loglik, rel=1e-12)
+
+
+def test_far_outliers_do_not_widen_the_cells(monkeypatch):
+    """Two values at +-1e6 among N(0, 1) values: the cells' width follows the bulk's
+    spread (not the standard deviation the outliers inflate), and every evaluation is
+    checked, so the fit is the value-by-value one (here: the values themselves, the
+    cells being too many to pay)."""
+    import gradmle.condense as cd
+
+    rng = np.random.default_rng(42)
+    x = np.concatenate([rng.normal(0.0, 1.0, 50_000), [1e6, -1e6]])
+    assert cd.spread(x) == pytest.approx(1.0, rel=0.05)
+    r = gradmle.fit(x, family="student_t")
+    assert r.converged
+    monkeypatch.setattr(cd, "CONDENSE_ROWS", 10**12)
+    e = gradmle.fit(x, family="student_t")
+    for k in e.params:
+        assert abs(r.params[k] - e.params[k]) < 1e-9 * e.stderr[k]

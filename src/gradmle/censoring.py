@@ -512,19 +512,19 @@ class Censored(PassFamily):
             return self.assemble(theta, np.full(1 + k + k * k, math.nan), sample.n, None)
         weight = float(sample.n)
         sums = self._truncated(theta, fine + raw, weight)
-        # The check, where it matters: at the first evaluation (are the cells narrow
-        # enough for the distribution?) and near the optimum (within 1e-3 statistical
-        # scales of it), where the answer is decided.
-        near = _in_scales(sums, sums[1 : 1 + k], k, weight)
-        if "gap" not in sample.extra or (near is not None and near < 1e-3):
+        # The check, at every evaluation: a point far from the optimum decides where the
+        # run goes, and cells narrow for one scale may be wide for another.
+        try:
             coarse = self._sums(theta, plan.coarse)[: 1 + k]
-            gap = abs(fine[0] - coarse[0]) / max(abs(sums[0]), weight)
-            shift = _in_scales(sums, fine[1 : 1 + k] - coarse[1 : 1 + k], k, weight)
-            gap = max(gap, shift or 0.0)
-            if gap > AGREE:
-                sample.extra["plan"] = self._refined(sample, plan)
-                return self._pass(theta, sample)
-            sample.extra["gap"] = max(sample.extra.get("gap", 0.0), gap)
+        except OutOfRange:
+            coarse = np.full(1 + k, math.nan)
+        gap = abs(fine[0] - coarse[0]) / max(abs(sums[0]), weight)
+        shift = _in_scales(sums, fine[1 : 1 + k] - coarse[1 : 1 + k], k, weight)
+        gap = max(gap, shift or 0.0)
+        if gap > AGREE and math.isfinite(sums[0]):
+            sample.extra["plan"] = self._refined(sample, plan)
+            return self._pass(theta, sample)
+        sample.extra["gap"] = max(sample.extra.get("gap", 0.0), gap if math.isfinite(gap) else 0.0)
         return self._assembled(theta, sums, sample.n, None)
 
     def _plan(self, sample: Sample):
