@@ -172,3 +172,15 @@ def test_bad_options_are_one_line_and_write_nothing(cli, data, tmp_path, args, w
     assert len(lines) == 1 and lines[0].startswith("gradmle: error:") and words in lines[0], p.stderr
     assert sorted(tmp_path.rglob("*")) == before
     assert data.read_text().startswith("value\n")
+
+
+def test_a_free_location_fit_report_draws_its_diagnostics(cli, tmp_path):
+    path = tmp_path / "shifted.txt"
+    path.write_text("".join(f"{float(v)!r}\n" for v in 5.0 + X))
+    out = tmp_path / "free.html"
+    expected = json.loads(cli("fit", path, "--family", "gamma", "--free-loc", "--json").stdout)
+    assert cli("report", path, "--family", "gamma", "--free-loc", "--quiet", "--out", out).returncode == 0
+    root, text, html = _read(out)
+    assert _self_contained(root, html) >= 1 and "diagnostic pictures" in text
+    for name, value in expected["params"].items():
+        assert float(_cells(root, name)[0][1]) == _shown(value)

@@ -1,4 +1,4 @@
-"""Command line: ``gradmle fit``, ``gradmle select``, ``gradmle demo``, ``gradmle sweep``.
+"""Command line: ``gradmle fit``, ``gradmle select``, ``gradmle report``, ``gradmle demo``, ``gradmle sweep``.
 Thin: parse, call the API, print.
 
 Exit status: 0 converged; 3 finished without converging (the diagnosis is printed);

@@ -34,7 +34,8 @@ __all__ = ["fit_report", "selection_report", "data_summary", "write_report", "DP
 #: Resolution of the report's pictures.
 DPI = 90
 
-_PAGE = "font-family:sans-serif;font-size:14px;line-height:1.5;color:#222;max-width:1150px;margin:20px auto;padding:0 16px"
+_PAGE = ("font-family:sans-serif;font-size:14px;line-height:1.5;color:#222;max-width:1150px;margin:20px auto;"
+         "padding:0 16px")
 _H2 = "font-size:17px;border-bottom:1px solid #ccc;padding-bottom:2px;margin-top:26px"
 _TABLE = "border-collapse:collapse;font-size:13px"
 _TH = "padding:2px 10px;text-align:left;font-weight:normal;color:#555"
@@ -74,7 +75,8 @@ def _summary_html(summary: dict) -> str:
     if cens and cens.get("described"):
         out += f'<div style="{_NOTE}">{escape(cens["described"])}</div>'
     if summary["min"] is None:
-        out += f'<div style="{_NOTE}">the values were not read into memory: no minimum, maximum or mean</div>'
+        out += (f'<div style="{_NOTE}">minimum, maximum and mean: not shown (the columns of a model, interval '
+                "bounds, or values not kept in memory)</div>")
     return out
 
 
@@ -149,8 +151,8 @@ def fit_report(result, command: str | None = None, values=None, dropped: int = 0
     sections = [_section("data", _summary_html(data_summary(x, result.n, censoring, dropped))),
                 _section("fit", fit_html(result))]
     shown = result if result.converged else result.limit_fit
-    model = result.context is None or hasattr(result.context.family, "values")
-    if x is not None and x.size and not censoring and not model and shown is not None and shown.context is not None:
+    model = result.context is not None and hasattr(result.context.family, "values")
+    if x is not None and x.size and not censoring and not model and shown is not None:
         label = result.family if shown is result else f"{shown.family} (the limit)"
         pic = _picture(lambda: _figure_png(diagnostic_figure(x, [(label, shown.frozen())], title=label)),
                        "diagnostic pictures")
@@ -172,8 +174,15 @@ def selection_report(selection, command: str | None = None, dropped: int = 0) ->
                 _section("selection", selection_html(s))]
     best = s.best
     if s.data is not None and best is not None:
+        def draw():
+            from .diagnostics_plot import diagnostic_figure
+
+            names = [r["family"] for r in s.table if r["status"] == "converged"]
+            fits = [(n, s.results[n].frozen()) for n in names]
+            return _figure_png(diagnostic_figure(s.data, fits, title=f"ranked by {s.criterion.upper()}"))
+
         sections.append(_section("diagnostic pictures of the converged candidates",
-                                 _picture(lambda: _figure_png(s.plot()), "diagnostic pictures")))
+                                 _picture(draw, "diagnostic pictures")))
     if best is not None:
         r = s.results[best]
         sections.append(_section(f"the best: {best}", fit_html(r)))
