@@ -162,6 +162,7 @@ def test_a_report_of_standard_input(cli, tmp_path):
     (("--select", "--method", "gradient", "--out", "{tmp}/r.html"), "--method"),
     (("--families", "gamma", "--out", "{tmp}/r.html"), "--families"),
     (("--step", "abc", "--out", "{tmp}/r.html"), "--step"),
+    (("--plot", "{tmp}/r.html", "--out", "{tmp}/r.html"), "--plot"),
     (("--select", "--criterion", "xyz", "--out", "{tmp}/r.html"), "--criterion"),
 ])
 def test_bad_options_are_one_line_and_write_nothing(cli, data, tmp_path, args, words):

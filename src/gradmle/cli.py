@@ -434,6 +434,9 @@ def cmd_report(a) -> int:
     _check_output(a.out, "--out", a.file)
     if Path(a.out).suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--out {a.out}: a report is an HTML file: name it FILE.html")
+    for flag, other in (("--plot", a.plot), ("--trace-out", getattr(a, "trace_out", None))):
+        if other is not None and Path(other).resolve() == Path(a.out).resolve():
+            raise UsageError(f"--out {a.out} is also {flag}: give each output a file of its own")
     command = shlex.join(["gradmle", *a.argv])
     if a.file != "-":
         return _report(a, command)
