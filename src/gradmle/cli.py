@@ -1,4 +1,4 @@
-"""Command line: ``gradmle fit``, ``gradmle select``, ``gradmle demo``, ``gradmle sweep``.
+"""Command line: ``gradmle fit``, ``gradmle select``, ``gradmle report``, ``gradmle demo``, ``gradmle sweep``.
 Thin: parse, call the API, print.
 
 Exit status: 0 converged; 3 finished without converging (the diagnosis is printed);
@@ -171,6 +171,12 @@ def _stdout_to_devnull() -> None:
 # -- commands -------------------------------------------------------------------------
 
 def cmd_fit(a) -> int:
+    r = _run_fit(a)
+    return EXIT_OK if r.converged else EXIT_NOT_CONVERGED
+
+
+def _run_fit(a):
+    """The fit the options ask for, printed, and its --trace-out and --plot written."""
     from . import engine
     from .io import atomic_write
 
@@ -207,7 +213,7 @@ def cmd_fit(a) -> int:
         from .plot import fit_figure
 
         fit_figure(r, a.plot)
-    return EXIT_OK if r.converged else EXIT_NOT_CONVERGED
+    return r
 
 
 def _fit_free_loc(a, kw: dict):
@@ -331,6 +337,12 @@ def _fit_file(a, opts):
 
 
 def cmd_select(a) -> int:
+    s = _run_select(a)
+    return EXIT_OK if s.best is not None else EXIT_NONE_CONVERGED
+
+
+def _run_select(a):
+    """The selection the options ask for, printed, and its --plot written."""
     from .select import select
 
     _check_output(a.plot, "--plot", a.file, picture=True)
@@ -352,7 +364,7 @@ def cmd_select(a) -> int:
 
         pyplot()  # (the Agg backend)
         s.plot(path=a.plot)
-    return EXIT_OK if s.best is not None else EXIT_NONE_CONVERGED
+    return s
 
 
 def cmd_demo(a) -> int:
@@ -411,6 +423,66 @@ def cmd_sweep(a) -> int:
     return EXIT_OK
 
 
+def cmd_report(a) -> int:
+    import shlex
+
+    for dest, (flag, default) in a.only[a.select].items():
+        if getattr(a, dest) != default:
+            raise UsageError(f"{flag} is an option of 'gradmle {'fit' if a.select else 'select'}': "
+                             + ("leave out --select to report a fit" if a.select else "add --select to report a "
+                                "selection"))
+    _check_output(a.out, "--out", a.file)
+    if Path(a.out).suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"--out {a.out}: a report is an HTML file: name it FILE.html")
+    for flag, other in (("--plot", a.plot), ("--trace-out", getattr(a, "trace_out", None))):
+        if other is not None and Path(other).resolve() == Path(a.out).resolve():
+            raise UsageError(f"--out {a.out} is also {flag}: give each output a file of its own")
+    command = shlex.join(["gradmle", *a.argv])
+    if a.file != "-":
+        return _report(a, command)
+    import shutil
+    import tempfile
+
+    # Standard input is read once: kept in a file for the fit and the data summary.
+    with tempfile.TemporaryDirectory() as folder:
+        a.file = str(Path(folder) / "standard-input")
+        with open(a.file, "wb") as fh:
+            shutil.copyfileobj(sys.stdin.buffer, fh)
+        return _report(a, command)
+
+
+def _report(a, command: str) -> int:
+    from .report import fit_report, selection_report, write_report
+
+    if a.select:
+        s = _run_select(a)
+        write_report(selection_report(s, command), a.out)
+        status = EXIT_OK if s.best is not None else EXIT_NONE_CONVERGED
+    else:
+        r = _run_fit(a)
+        values, dropped = _report_values(a)
+        write_report(fit_report(r, command, values, dropped), a.out)
+        status = EXIT_OK if r.converged else EXIT_NOT_CONVERGED
+    if not a.json:
+        _say(f"\nreport: {a.out}")
+    return status
+
+
+def _report_values(a):
+    """The values of a fit's column, for the report's data summary and diagnostic
+    pictures, and how many non-finite ones --drop-nonfinite left out; (None, 0) for a
+    model's columns or interval bounds."""
+    import numpy as np
+
+    from .source import open_source
+
+    if a.model is not None or a.lower is not None or a.columns is not None:
+        return None, 0
+    x = open_source(a.file, a.column).to_array()
+    finite = np.isfinite(x)
+    return x[finite], int(x.size - finite.sum())
+
+
 # -- parser ---------------------------------------------------------------------------
 
 FIT_EXAMPLES = """examples:
@@ -434,23 +506,15 @@ exit status: 0 the best candidate converged, 1 no candidate converged, 2 bad usa
 143 terminated."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    fmt = argparse.RawDescriptionHelpFormatter
-    p = _Parser(
-        prog="gradmle",
-        description="Maximum-likelihood fits by gradient methods that record every iterate, check the "
-                    "answer against the closed form and explain a divergence.",
-        epilog="examples:\n  gradmle demo --out pictures\n  gradmle fit data.csv --method gradient --step 0.1\n"
-               "  gradmle sweep data.csv --out map.png\n\nrun 'gradmle COMMAND --help' for the options of a command.",
-        formatter_class=fmt,
-    )
-    p.add_argument("--version", action="version", version=f"gradmle {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+def _added(parser, add) -> dict:
+    """The options ``add(parser)`` adds: destination -> (option string, default)."""
+    before = {x.dest for x in parser._actions}
+    add(parser)
+    return {x.dest: ((x.option_strings or [x.dest])[-1], x.default) for x in parser._actions if x.dest not in before}
 
-    f = sub.add_parser("fit", help="fit a distribution (or a model of yours) to a file", formatter_class=fmt,
-                       description="Fit a distribution to one numeric column of FILE, or a model of yours "
-                                   "(--model) to one or several columns, by maximum likelihood.",
-                       epilog=FIT_EXAMPLES)
+
+def _fit_arguments(f) -> None:
+    """The arguments of 'gradmle fit' (and of 'gradmle report')."""
     f.add_argument("file", metavar="FILE", help="CSV, TSV or whitespace-separated text (header optional), .npy or "
                                                  ".parquet; '-' reads standard input")
     f.add_argument("--column", type=_column, help="column name or 0-based index (default: the only or first numeric column)")
@@ -498,17 +562,22 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--plot", metavar="FILE.png", help="write a picture of the run; the extension names the format "
                                                       "(png, svg, pdf, ...)")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
-    f.set_defaults(func=cmd_fit)
 
-    c = sub.add_parser("select", help="which distribution? fit every candidate family and rank them",
-                       formatter_class=fmt,
-                       description="Fit every family whose support admits the values of FILE (or those of "
-                                   "--families), rank them by an information criterion and give their "
-                                   "goodness-of-fit statistics (KS, CvM, AD; chi-square for counts).",
-                       epilog=SELECT_EXAMPLES)
-    c.add_argument("file", metavar="FILE", help="as for 'gradmle fit'; read into memory when it fits (else every "
-                                                "candidate is fitted by streaming passes, without EDF statistics)")
-    c.add_argument("--column", type=_column, help="column name or 0-based index")
+
+def _select_arguments(c, own: bool = False) -> None:
+    """The arguments of 'gradmle select'; ``own``: only those 'gradmle fit' does not have
+    (for 'gradmle report --select', which has the others from fit)."""
+    if not own:
+        c.add_argument("file", metavar="FILE", help="as for 'gradmle fit'; read into memory when it fits (else every "
+                                                    "candidate is fitted by streaming passes, without EDF statistics)")
+        c.add_argument("--column", type=_column, help="column name or 0-based index")
+        c.add_argument("--free-loc", action="store_true", help="estimate the location of the families whose support "
+                       "starts there (exponential, gamma, lognormal, weibull): three-parameter fits")
+        c.add_argument("--drop-nonfinite", action="store_true", help="drop NaN and infinite values (default: refuse them)")
+        c.add_argument("--json", action="store_true", help="print the selection as JSON")
+        c.add_argument("--plot", metavar="FILE.png", help="write the four diagnostic pictures of the converged candidates; "
+                                                          "the extension names the format (png, svg, pdf, ...)")
+        c.add_argument("--quiet", action="store_true", help="no progress bar")
     c.add_argument("--families", metavar="A,B,C", help="the candidates, among " + ", ".join(FAMILIES)
                    + " (default: every family whose support admits the data)")
     c.add_argument("--criterion", default="aic", choices=CRITERIA, help="rank by aic (default), aicc or bic")
@@ -517,14 +586,60 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--n-boot", type=int, help="bootstrap replicates per candidate (default: 200)")
     c.add_argument("--seed", type=int, help="seed of the bootstrap (the same seed gives the same p-values)")
     c.add_argument("--workers", type=int, help="processes for the bootstrap (default: one per CPU)")
-    c.add_argument("--free-loc", action="store_true", help="estimate the location of the families whose support "
-                   "starts there (exponential, gamma, lognormal, weibull): three-parameter fits")
-    c.add_argument("--drop-nonfinite", action="store_true", help="drop NaN and infinite values (default: refuse them)")
-    c.add_argument("--json", action="store_true", help="print the selection as JSON")
-    c.add_argument("--plot", metavar="FILE.png", help="write the four diagnostic pictures of the converged candidates; "
-                                                      "the extension names the format (png, svg, pdf, ...)")
-    c.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+REPORT_EXAMPLES = """examples:
+  gradmle report data.csv --column height --out report.html
+  gradmle report x.npy --method gradient --step 0.5 --init mu=-1,sigma=0.1 --out diverged.html
+  gradmle report durations.csv --select --families gamma,weibull,lognormal --out select.html
+
+exit status: as 'gradmle fit' (with --select, as 'gradmle select'); the report is written in every case but 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = _Parser(
+        prog="gradmle",
+        description="Maximum-likelihood fits by gradient methods that record every iterate, check the "
+                    "answer against the closed form and explain a divergence.",
+        epilog="examples:\n  gradmle demo --out pictures\n  gradmle fit data.csv --method gradient --step 0.1\n"
+               "  gradmle sweep data.csv --out map.png\n\nrun 'gradmle COMMAND --help' for the options of a command.",
+        formatter_class=fmt,
+    )
+    p.add_argument("--version", action="version", version=f"gradmle {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    f = sub.add_parser("fit", help="fit a distribution (or a model of yours) to a file", formatter_class=fmt,
+                       description="Fit a distribution to one numeric column of FILE, or a model of yours "
+                                   "(--model) to one or several columns, by maximum likelihood.",
+                       epilog=FIT_EXAMPLES)
+    _fit_arguments(f)
+    f.set_defaults(func=cmd_fit)
+
+    c = sub.add_parser("select", help="which distribution? fit every candidate family and rank them",
+                       formatter_class=fmt,
+                       description="Fit every family whose support admits the values of FILE (or those of "
+                                   "--families), rank them by an information criterion and give their "
+                                   "goodness-of-fit statistics (KS, CvM, AD; chi-square for counts).",
+                       epilog=SELECT_EXAMPLES)
+    _select_arguments(c)
     c.set_defaults(func=cmd_select)
+
+    r = sub.add_parser("report", help="one self-contained HTML file of a fit (or with --select, a selection)",
+                       formatter_class=fmt,
+                       description="Fit (as 'gradmle fit', with its options) or select (with --select, as 'gradmle "
+                                   "select', with its options) and write one HTML file that opens without a network: "
+                                   "the data summary, the table, the diagnostic pictures, the convergence, the "
+                                   "diagnosis of a run that did not converge, and the command and version.",
+                       epilog=REPORT_EXAMPLES)
+    fit_options = _added(r, _fit_arguments)
+    select_options = _added(r, lambda p: _select_arguments(p, own=True))
+    shared = set(_added(_Parser(), _select_arguments))
+    r.add_argument("--select", action="store_true", help="a selection among families instead of one fit")
+    r.add_argument("--out", metavar="FILE.html", required=True, help="the report (written atomically; an existing "
+                                                                     "file is replaced)")
+    r.set_defaults(func=cmd_report, only={False: {d: f for d, f in select_options.items()},
+                                          True: {d: f for d, f in fit_options.items() if d not in shared}})
 
     d = sub.add_parser("demo", help="the classic Normal example, every scheme from two starts", formatter_class=fmt,
                        description="Fit N(mu, sigma) to built-in data by the classic gradient schemes from a good "
@@ -570,6 +685,7 @@ def _main(argv) -> int:
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_USAGE
