@@ -22,7 +22,22 @@ DRAWS = {
     "exponential": lambda r, n: r.exponential(2.0, n),
     "poisson": lambda r, n: r.poisson(4.0, n),
     "nbinom": lambda r, n: r.negative_binomial(3, 0.4, n),
+    "student_t": lambda r, n: st.t(5, 1, 2).rvs(size=n, random_state=r),
+    "laplace": lambda r, n: r.laplace(1.0, 2.0, n),
+    "logistic": lambda r, n: r.logistic(1.0, 2.0, n),
+    "beta": lambda r, n: r.beta(2.0, 5.0, n),
+    "gumbel_r": lambda r, n: r.gumbel(1.0, 2.0, n),
+    "genextreme": lambda r, n: st.genextreme(-0.2, 1, 2).rvs(size=n, random_state=r),
+    "genpareto": lambda r, n: st.genpareto(0.2, 0, 2).rvs(size=n, random_state=r),
+    "pareto": lambda r, n: st.pareto(3.0, 0, 1.5).rvs(size=n, random_state=r),
+    "fisk": lambda r, n: st.fisk(3.0, 0, 2).rvs(size=n, random_state=r),
+    "invgauss": lambda r, n: st.invgauss(0.5, 0, 2).rvs(size=n, random_state=r),
+    "rayleigh": lambda r, n: st.rayleigh(0, 2).rvs(size=n, random_state=r),
+    "halfnorm": lambda r, n: st.halfnorm(0, 2).rvs(size=n, random_state=r),
+    "cauchy": lambda r, n: st.cauchy(1, 2).rvs(size=n, random_state=r),
+    "geom": lambda r, n: r.geometric(0.3, n).astype(float),
 }
+#: (binom needs its n: it is not among the default candidates' fits without it)
 
 
 @pytest.mark.parametrize("family", list(DRAWS))
