@@ -78,7 +78,8 @@ class Binomial(Family):
     def check_fixed(self, fixed: dict) -> None:
         if "n" not in fixed:
             raise ValueError("the binom family needs the number of trials n, which is known, not estimated: give it "
-                             "as fixed={'n': N}, e.g. gradmle.fit(x, family='binom', fixed={'n': 10})")
+                             "as fixed={'n': N}, e.g. gradmle.fit(x, family='binom', fixed={'n': 10}) (on the command "
+                             "line: --fixed n=10)")
         n = fixed["n"]
         if not (n >= 1.0 and n == math.floor(n) and n <= MAX_COUNT):
             raise ValueError(f"fixed['n'] = {n!r} is not allowed: the number of trials n must be a whole number "
