@@ -24,7 +24,7 @@ from html import escape
 
 import numpy as np
 
-__all__ = ["fit_html", "selection_html", "comparison_html", "stability_html", "diagnosis_html", "badge", "number",
+__all__ = ["fit_html", "selection_html", "comparison_html", "stability_html", "diagnosis_html", "badge", "number", "data_values",
            "STATUS_COLORS", "DPI"]
 
 #: The colour of each status's badge (white text on it): the statuses of a fit
@@ -128,13 +128,16 @@ def _png(draw, figsize=FIGSIZE) -> str | None:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _data_values(result):
+def data_values(result):
     """The values a fit was made to, in the data's units and sorted (None when they
     are not in memory)."""
+    from .source import ArraySource
+
     ctx = result.context
     x = getattr(ctx.stats, "x", None)
-    if x is None:
-        return None
+    if x is None:  # a family reduced to its statistics: the array it was given, if any
+        source = getattr(ctx.reduced, "source", None)
+        return np.sort(source.to_array()) if isinstance(source, ArraySource) else None
     units = ctx.units
     return np.sort(np.asarray(x, dtype=float) * units.scale + units.shift + ctx.options.data_loc(ctx.family))
 
@@ -155,7 +158,7 @@ def _draw_fit(result):
     fixed = result.options.get("fixed") or {}
     names = [k for k in result.params if k not in fixed] if model else list(result.params)
     censored = fit_table(result) is not None
-    x = None if censored or model else _data_values(result)
+    x = None if censored or model else data_values(result)
     shown = result if result.converged else result.limit_fit
 
     def draw(ax):

@@ -32,7 +32,8 @@ from .io import atomic_write
 from .survival import fit_table, kaplan_meier, plotting_positions
 from .sweep import SWEEP_OUTCOMES
 
-__all__ = ["trajectories", "distances", "stability_map", "fit_figure", "model_figure", "profile_figure", "save",
+__all__ = ["trajectories", "distances", "stability_map", "fit_figure", "model_figure", "profile_figure", "profile_panel",
+           "traces", "new_figure", "convergence_panel", "save",
            "write", "pyplot", "normal_stats", "picture_format", "survival_panel", "probability_panel",
            "probability_paper", "Paper", "survival_figure", "PAPERS"]
 
@@ -336,7 +337,7 @@ def normal_stats(result):
     return ctx.units.moments_to_data(ctx.stats)
 
 
-def _convergence(ax, result) -> None:
+def convergence_panel(ax, result) -> None:
     """The gradient norm and the distance in log-likelihood to the end, per update."""
     g = np.where(np.isfinite(result.trace["grad_norm"]), result.trace["grad_norm"], np.nan)
     ax.semilogy(np.maximum(g, 1e-17), ".-", ms=3, label="scaled gradient")
@@ -351,30 +352,41 @@ def _convergence(ax, result) -> None:
     ax.grid(True, which="both", alpha=0.3)
 
 
-def model_figure(result, path) -> None:
+def new_figure(figsize):
+    """A matplotlib Figure that pyplot does not manage (nothing to close, no backend
+    switched: it displays itself in a notebook and stays the caller's)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize)
+
+
+def _finish(fig, path, tight: bool = True):
+    """Write ``fig`` to ``path`` when one is given (atomically); return it."""
+    if path is not None:
+        write(fig, path, tight)
+    return fig
+
+
+def model_figure(result, path=None):
     """A model of more than two free parameters: the traces of (the first SLICE_PARAMS
     of) them and the convergence above; below, a triangle of slices of the
     log-likelihood through the estimate, SLICE_GRID x SLICE_GRID points each (all
-    evaluated in one pass: :func:`model_surface`), the path projected on each."""
-    plt = pyplot()
+    evaluated in one pass: :func:`model_surface`), the path projected on each. Returns
+    the Figure; with ``path``, also writes it there."""
     shown = _free(result)[:SLICE_PARAMS]
     k = len(shown)
     # Two grids placed by hand: a layout engine (or a tight bounding box) would spend
     # longer on 30-odd axes than the slices take.
     row, gap = 2.4, 1.0
     height = row + gap + row * (k - 1) + 0.5
-    fig = plt.figure(figsize=(max(2.7 * (k + 1), 2.7 * (k - 1)), height))
+    fig = new_figure((max(2.7 * (k + 1), 2.7 * (k - 1)), height))
     split = 1.0 - (row + 0.35) / height
     top = fig.add_gridspec(1, k + 1, top=1.0 - 0.35 / height, bottom=split, left=0.06, right=0.98, wspace=0.35)
     bottom = fig.add_gridspec(k - 1, k - 1, top=split - gap / height, bottom=0.5 / height, left=0.08, right=0.98,
                               wspace=0.3, hspace=0.3)
     axes = [fig.add_subplot(top[0, i]) for i in range(k + 1)]
-    for ax, name in zip(axes, shown):
-        ax.plot(result.trace[name], ".-", ms=3)
-        ax.axhline(result.params[name], color="black", lw=0.6, ls=":")
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel("update")
-    _convergence(axes[-1], result)
+    traces(axes, result, shown)
+    convergence_panel(axes[-1], result)
     spans = {name: np.linspace(*_span(result, name), SLICE_GRID) for name in shown}
     pairs = [(shown[c], shown[r + 1]) for r in range(k - 1) for c in range(r + 1)]
     points = np.concatenate([_slice_points(result, x, y, spans[x], spans[y]) for x, y in pairs])
@@ -399,14 +411,25 @@ def model_figure(result, path) -> None:
     more = len(_free(result)) - k
     fig.text(0.5, split - 0.75 * gap / height, "slices of log10(l_max - l) through the estimate, the path projected"
              + (f" (the first {k} of {k + more} free parameters)" if more else ""), fontsize=9, ha="center")
-    save(fig, path, tight=False)
+    return _finish(fig, path, tight=False)
 
 
-def fit_figure(result, path) -> None:
+def traces(axes, result, names) -> None:
+    """One panel per parameter in ``names``: its value at every update, the end dotted."""
+    for ax, name in zip(axes, names):
+        ax.plot(result.trace[name], ".-", ms=3)
+        end = result.params[name]
+        if math.isfinite(end):
+            ax.axhline(end, color="black", lw=0.6, ls=":")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("update")
+
+
+def fit_figure(result, path=None):
     """The picture of one fit: its path (two-parameter families) and its traces; for
     censored, truncated or weighted data, below them the fitted survival function over
-    the nonparametric estimate and the probability plot."""
-    plt = pyplot()
+    the nonparametric estimate and the probability plot. Returns the Figure; with
+    ``path``, also writes it there."""
     names = list(result.params)
     if hasattr(result.context.family, "values"):  # a model of the user's
         if len(_free(result)) > 2:
@@ -415,7 +438,7 @@ def fit_figure(result, path) -> None:
     two = len(names) == 2
     ncols = 2 if two else len(names) + 1
     censored = fit_table(result) is not None
-    fig = plt.figure(figsize=(11 if two else max(4 * ncols, 10.4), 8.6 if censored else 4.2))
+    fig = new_figure((11 if two else max(4 * ncols, 10.4), 8.6 if censored else 4.2))
     rows = fig.add_gridspec(2 if censored else 1, 1, hspace=0.3)
     axes = rows[0].subgridspec(1, ncols, wspace=0.25).subplots()
     axes = np.atleast_1d(axes)
@@ -432,25 +455,25 @@ def fit_figure(result, path) -> None:
         path_on_surface(axes[0], result)
         ax = axes[1]
     else:
-        for ax, name in zip(axes, names):
-            ax.plot(result.trace[name], ".-", ms=3)
-            ax.set_title(name, fontsize=9)
-            ax.set_xlabel("update")
+        traces(axes, result, names)
         ax = axes[-1]
-    _convergence(ax, result)
-    save(fig, path)
+    convergence_panel(ax, result)
+    return _finish(fig, path)
 
 
 def profile_figure(profile):
-    """A matplotlib Figure (not registered with pyplot) of a :class:`gradmle.Profile`:
-    the profile log-likelihood, its quadratic (Wald) approximation, the cut, the
+    """A matplotlib Figure (not registered with pyplot) of a :class:`gradmle.Profile`
+    (:func:`profile_panel`)."""
+    fig = new_figure((6.4, 4.4))
+    profile_panel(fig.subplots(), profile)
+    return fig
+
+
+def profile_panel(ax, profile) -> None:
+    """A profile log-likelihood, its quadratic (Wald) approximation, the cut, the
     estimate and the ends of the interval (an end at the edge of the parameter space
     is an arrow pointing there)."""
-    from matplotlib.figure import Figure
-
     p = profile
-    fig = Figure(figsize=(6.4, 4.4))
-    ax = fig.subplots()
     v, ll = p.values, p.logliks
     # The points far out (the bracketing doubles its steps) would flatten the picture.
     shown = np.isfinite(ll) & (ll >= p.loglik - 2.0 * p.cutoff)
@@ -485,7 +508,6 @@ def profile_figure(profile):
     ax.set_title(f"{p.family}: profile of {p.name}, {p.level:.0%} interval [{lo_s}, {hi_s}]", fontsize=9)
     ax.legend(fontsize=7)
     ax.grid(True, alpha=0.3)
-    return fig
 
 
 # -- censored fits ------------------------------------------------------------------------
@@ -598,16 +620,17 @@ def probability_panel(ax, result, estimate=None) -> None:
     ax.legend(fontsize=6)
 
 
-def survival_figure(result, path, kind: str = "both") -> None:
+def survival_figure(result, path=None, kind: str = "both"):
     """A censored fit's survival function over the nonparametric estimate
-    (``kind="survival"``), its probability plot (``"probability"``), or both."""
+    (``kind="survival"``), its probability plot (``"probability"``), or both. Returns
+    the Figure; with ``path``, also writes it there."""
     if kind not in ("both", "survival", "probability"):
         raise ValueError(f"kind must be 'both', 'survival' or 'probability', got {kind!r}")
     km = _estimate(result)
-    plt = pyplot()
     panels = [survival_panel, probability_panel] if kind == "both" else \
         [survival_panel if kind == "survival" else probability_panel]
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.2))
+    fig = new_figure((5.2 * len(panels), 4.2))
+    axes = fig.subplots(1, len(panels))
     for ax, panel in zip(np.atleast_1d(axes), panels):
         panel(ax, result, km)
-    save(fig, path)
+    return _finish(fig, path)

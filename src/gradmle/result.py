@@ -376,6 +376,29 @@ class FitResult:
 
         return fit_html(self)
 
+    def plot(self, kind: str = "auto", path=None, param: str | None = None):
+        """A matplotlib Figure of this fit (not managed by pyplot: it displays itself in a
+        notebook); with ``path``, also written there atomically, in the format its
+        extension names.
+
+        ``kind``: ``"auto"`` (what ``gradmle fit --plot`` draws: the path or the traces,
+        and the convergence), ``"path"`` (the path over the contours of the
+        log-likelihood; a model of more than two free parameters: slices through the
+        estimate), ``"trace"`` (each parameter against the update, and the
+        convergence), ``"convergence"``, ``"diagnostics"`` (density, CDF, Q-Q and P-P
+        against the data; for censored data the survival pictures), ``"survival"``
+        (censored data: S(t) over Kaplan-Meier and the probability plot) or
+        ``"profile"`` (the profile log-likelihood of ``param``, or of every free
+        parameter). A kind this fit has no picture of is a ValueError saying which it has.
+        """
+        from .figures import result_figure
+        from .plot import write
+
+        fig = result_figure(self, kind, param)
+        if path is not None:
+            write(fig, path)
+        return fig
+
 
 def _num(v):
     if v is None or isinstance(v, (bool, int)):
