@@ -10,6 +10,7 @@ every iterate, check themselves against the closed form and explain a divergence
 from .compare import Comparison, compare
 from .constraints import CONSTRAINTS, SUPPORTS, Constraint, Support
 from .diagnose import CAUSES, Diagnosis, Remedy
+from .explore import Explorer, explore
 from .families import FAMILIES, Family, get_family
 from .fit import AUTO_METHOD, METHODS, fit
 from .methods import Method
@@ -29,5 +30,6 @@ __all__ = [
     "fit", "compare", "stability", "sweep", "Model", "FitResult", "Profile", "Comparison", "Stability", "SweepResult",
     "Diagnosis", "Remedy", "HessianWarning", "METHODS", "Method", "AUTO_METHOD", "STATUSES", "OUTCOMES", "Outcome", "CAUSES",
     "SWEEP_OUTCOMES", "FAMILIES", "Family", "get_family", "CONSTRAINTS", "Constraint", "SUPPORTS", "Support",
-    "Moments", "moments", "kaplan_meier", "SurvivalEstimate", "select", "Selection", "__version__",
+    "Moments", "moments", "kaplan_meier", "SurvivalEstimate", "select", "Selection", "explore", "Explorer",
+    "__version__",
 ]

@@ -33,7 +33,7 @@ from .survival import fit_table, kaplan_meier, plotting_positions
 from .sweep import SWEEP_OUTCOMES
 
 __all__ = ["trajectories", "distances", "stability_map", "fit_figure", "model_figure", "profile_figure", "profile_panel",
-           "traces", "new_figure", "convergence_panel", "save",
+           "traces", "new_figure", "convergence_panel", "surface_grid", "contours", "path_line", "save",
            "write", "pyplot", "normal_stats", "picture_format", "survival_panel", "probability_panel",
            "probability_paper", "Paper", "survival_figure", "PAPERS"]
 
@@ -256,7 +256,7 @@ def _slice_points(result, x: str, y: str, xs, ys) -> np.ndarray:
     return pts
 
 
-def _contours(ax, xs, ys, values, spread: bool = False) -> None:
+def contours(ax, xs, ys, values, spread: bool = False) -> None:
     """log10(l_max - l) of a grid of average log-likelihoods, as grey contours (every
     half decade from 1e-3; with ``spread``, a dozen levels over the grid's own range)."""
     if not np.isfinite(values).any():
@@ -269,39 +269,53 @@ def _contours(ax, xs, ys, values, spread: bool = False) -> None:
     ax.contour(xs, ys, gap, levels=levels, cmap="Greys", linewidths=0.6)
 
 
-def _path(ax, result, x: str, y: str, label: bool = True) -> None:
+def path_line(ax, result, x: str, y: str, label: bool = True) -> None:
     tx, ty = result.trace[x], result.trace[y]
     ax.plot(tx, ty, ".-", color=COLORS[0], ms=3, lw=1.2, label=f"{result.method} ({result.status})" if label else None)
     ax.plot(tx[0], ty[0], "o", color=COLORS[0], mfc="white", ms=6, label="start" if label else None)
     ax.plot(tx[-1], ty[-1], "*", color="black", ms=11, label="end" if label else None)
 
 
-def path_on_surface(ax, result, grid: int = 60, max_points: int = 2000):
+def path_on_surface(ax, result, grid: int = 60, max_points: int = 2000, limits=None, surface=None):
     """The path of a two-parameter fit of any family over the contours of its average
     log-likelihood (for families that need the data at each evaluation the contours
     are drawn from a systematic subsample of at most ``max_points`` values; for a
-    model, of SURFACE_ROWS rows, every point in one pass)."""
+    model, of SURFACE_ROWS rows, every point in one pass). ``limits``: the frame
+    ``((lo0, hi0), (lo1, hi1))`` (the path's own range by default; a path leaving it is
+    cut at its edge); ``surface``: the grid of values over that frame, when already at
+    hand (:func:`surface_grid`)."""
     fam = result.context.family
     names = _free(result) if hasattr(fam, "values") else list(result.params)
-    t0, t1 = result.trace[names[0]], result.trace[names[1]]
-    ok = np.isfinite(t0) & np.isfinite(t1)
-    lo0, hi0, lo1, hi1 = t0[ok].min(), t0[ok].max(), t1[ok].min(), t1[ok].max()
-    pad0, pad1 = 0.15 * (hi0 - lo0) or 0.1 * abs(hi0) or 1.0, 0.15 * (hi1 - lo1) or 0.1 * abs(hi1) or 1.0
-    xs = np.linspace(lo0 - pad0, hi0 + pad0, grid)
-    ys = np.linspace(lo1 - pad1, hi1 + pad1, grid)
-    if hasattr(fam, "values"):  # a model: every point in one vectorized pass
-        values = model_surface(result, _slice_points(result, names[0], names[1], xs, ys)).reshape(grid, grid)
-    else:
-        values = _family_grid(result, names, xs, ys, max_points)
-    _contours(ax, xs, ys, values)
-    _path(ax, result, names[0], names[1])
+    if limits is None:
+        t0, t1 = result.trace[names[0]], result.trace[names[1]]
+        ok = np.isfinite(t0) & np.isfinite(t1)
+        lo0, hi0, lo1, hi1 = t0[ok].min(), t0[ok].max(), t1[ok].min(), t1[ok].max()
+        pad0, pad1 = 0.15 * (hi0 - lo0) or 0.1 * abs(hi0) or 1.0, 0.15 * (hi1 - lo1) or 0.1 * abs(hi1) or 1.0
+        limits = ((lo0 - pad0, hi0 + pad0), (lo1 - pad1, hi1 + pad1))
+    xs, ys = np.linspace(*limits[0], grid), np.linspace(*limits[1], grid)
+    values = surface_grid(result, xs, ys, max_points) if surface is None else surface
+    contours(ax, xs, ys, values)
+    path_line(ax, result, names[0], names[1])
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*limits[1])
     ax.set_xlabel(names[0])
     ax.set_ylabel(names[1])
     ax.set_title(f"{result.family}: path over log10(l_max - l)", fontsize=9)
     ax.legend(fontsize=6)
 
 
-def _family_grid(result, names, xs, ys, max_points: int) -> np.ndarray:
+def surface_grid(result, xs, ys, max_points: int = 2000) -> np.ndarray:
+    """The average log-likelihood over the grid ``xs`` x ``ys`` of a fit's first two
+    free parameters, the others at the estimate (row i: the second one at ``ys[i]``);
+    NaN where it is not finite."""
+    fam = result.context.family
+    if hasattr(fam, "values"):  # a model: every point in one vectorized pass
+        names = _free(result)
+        return model_surface(result, _slice_points(result, names[0], names[1], xs, ys)).reshape(len(ys), len(xs))
+    return family_grid(result, list(result.params), xs, ys, max_points)
+
+
+def family_grid(result, names, xs, ys, max_points: int) -> np.ndarray:
     """The average log-likelihood of a built-in family's fit over a grid of its two
     parameters (row i: the second one at ``ys[i]``)."""
     from .families import Sample
@@ -397,8 +411,8 @@ def model_figure(result, path=None):
             ax = fig.add_subplot(bottom[r, c])
             first = first or ax
             x, y = pairs[done]
-            _contours(ax, spans[x], spans[y], values[done], spread=True)
-            _path(ax, result, x, y, label=done == 0)
+            contours(ax, spans[x], spans[y], values[done], spread=True)
+            path_line(ax, result, x, y, label=done == 0)
             ax.set_xlim(spans[x][0], spans[x][-1])
             ax.set_ylim(spans[y][0], spans[y][-1])
             if r == k - 2:
