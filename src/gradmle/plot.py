@@ -352,17 +352,33 @@ def normal_stats(result):
 
 
 def convergence_panel(ax, result) -> None:
-    """The gradient norm and the distance in log-likelihood to the end, per update."""
+    """The scaled gradient per update and, for a converged run, the distance in
+    log-likelihood to the maximum it reached; for a run that did not converge the
+    log-likelihood itself on a second axis (the best value such a run reached is no
+    maximum: a gap to it would fall to zero at a run's last, possibly runaway, point)."""
     g = np.where(np.isfinite(result.trace["grad_norm"]), result.trace["grad_norm"], np.nan)
     ax.semilogy(np.maximum(g, 1e-17), ".-", ms=3, label="scaled gradient")
     ll = np.asarray(result.trace["loglik"], dtype=float)
-    if np.isfinite(ll).any():
+    handles, labels = ax.get_legend_handles_labels()
+    if np.isfinite(ll).any() and result.converged:
         gap = np.nanmax(ll) - ll
         ax.semilogy(np.where(np.isfinite(gap), np.maximum(gap, 1e-17), np.nan), ".-", ms=3,
                     label="l_max - l (per observation)")
+        handles, labels = ax.get_legend_handles_labels()
+    elif np.isfinite(ll).any():
+        right = ax.twinx()
+        right.plot(np.where(np.isfinite(ll), ll, np.nan), ".-", ms=3, color=COLORS[4],
+                   label="log-likelihood l (per observation)")
+        finite = ll[np.isfinite(ll)]
+        if finite.max() - finite.min() > 1e3:
+            right.set_yscale("symlog", linthresh=max(1.0, float(np.abs(finite).min())))
+        right.set_ylabel("l (per observation)", fontsize=8)
+        right.tick_params(labelsize=7)
+        h, lab = right.get_legend_handles_labels()
+        handles, labels = handles + h, labels + lab
     ax.set_xlabel("update (trace row)")
     ax.set_title(f"{result.family} / {result.method}: {result.status} after {result.nit} iterations", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(handles, labels, fontsize=7)
     ax.grid(True, which="both", alpha=0.3)
 
 
