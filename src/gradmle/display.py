@@ -9,9 +9,9 @@ at DPI dots per inch on a figure that pyplot does not manage (the notebook's bac
 left alone); a picture that fails to draw is left out: a display never fails for its
 picture.
 
-Intervals shown are Wald intervals, estimate +- 1.96 standard errors (the observed
-information at the estimate); ``result.conf_int(method="profile")`` gives the
-likelihood-ratio ones.
+A fit's intervals are Wald intervals, estimate +- 1.96 standard errors (the observed
+information at the estimate), unless ``fit_html(result, intervals="profile")`` asks for
+the likelihood-ratio ones (``result.conf_int(method="profile")``).
 """
 
 from __future__ import annotations
@@ -181,9 +181,15 @@ def _draw_fit(result):
 # -- FitResult -----------------------------------------------------------------------------
 
 
-def fit_html(result) -> str:
-    """The HTML display of a :class:`gradmle.FitResult`."""
+def fit_html(result, intervals: str = "wald") -> str:
+    """The HTML display of a :class:`gradmle.FitResult`; ``intervals``: the 95%
+    confidence intervals shown, ``"wald"`` (estimate +- 1.96 standard errors) or
+    ``"profile"`` (likelihood ratio, see :meth:`gradmle.FitResult.profile`)."""
+    from .checks import choice
+    from .profile import INTERVALS
     from .result import HessianWarning
+
+    intervals = choice("intervals", intervals, INTERVALS)
 
     ran = result.info.get("method", result.method)
     head = (f"<b>gradmle fit</b>: {_e(result.family)} by {_e(result.method)}"
@@ -209,8 +215,10 @@ def fit_html(result) -> str:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", HessianWarning)
         se = result.stderr if result.converged else None
-        ci = result.conf_int() if se is not None else None
-    cols = ["parameter", "estimate", "std. error", "95% interval (Wald)"]
+        ci = result.conf_int(method=intervals) if result.converged else None
+    profiled = ci is not None and intervals == "profile"
+    cols = ["parameter", "estimate", "std. error", "95% interval (profile likelihood)" if profiled else
+            "95% interval (Wald)"]
     ref = result.reference
     if ref is not None:
         cols += ["closed form"]
@@ -222,7 +230,8 @@ def fit_html(result) -> str:
             cells += _cell("(fixed)") + _cell("")
         else:
             cells += _cell("-" if se is None else number(se[name], ".4g"))
-            cells += _cell("-" if ci is None else f"[{number(ci[name][0], '.6g')}, {number(ci[name][1], '.6g')}]")
+            cells += _cell("-" if ci is None or ci[name] is None else
+                           "[" + ", ".join("?" if v is None else number(v, ".6g") for v in ci[name]) + "]")
         if ref is not None:
             cells += _cell(number(ref.get(name)))
         rows.append(f"<tr>{cells}</tr>")
@@ -234,6 +243,10 @@ def fit_html(result) -> str:
         notes.append("standard errors: not computed (the fit did not converge)")
     elif caught:
         notes.append("standard errors: unavailable, the Hessian at the estimate is not negative definite")
+    if profiled:
+        notes.append("95% intervals: profile likelihood, where the log-likelihood maximized over the other "
+                     "parameters falls 1.92 below its maximum (chi-square(1) at 95%)")
+        notes += [_e(note) for k in ci if ci[k] is not None for note in result.profile(k, points=0).notes]
     elif ci is not None:
         notes.append("95% intervals: Wald, estimate &#177; 1.96 standard errors (observed information); "
                      "<code>conf_int(method=\"profile\")</code> for likelihood-ratio intervals")
