@@ -94,6 +94,12 @@ def _div(inner: str, style: str = "") -> str:
     return f'<div style="{style}">{inner}</div>' if style else f"<div>{inner}</div>"
 
 
+def _table(rows) -> str:
+    """The rows as a table that scrolls sideways by itself when it is wider than the
+    page (a phone), instead of making the whole page scroll."""
+    return f'<div style="overflow-x:auto"><table style="{_TABLE}">{"".join(rows)}</table></div>'
+
+
 def _columns(left: str, picture: str | None, alt: str) -> str:
     """The text and the picture side by side (the picture below on a narrow page)."""
     if not picture:
@@ -235,7 +241,7 @@ def fit_html(result, intervals: str = "wald") -> str:
         if ref is not None:
             cells += _cell(number(ref.get(name)))
         rows.append(f"<tr>{cells}</tr>")
-    table = f'<table style="{_TABLE}">{"".join(rows)}</table>'
+    table = _table(rows)
     notes = [f"log-likelihood {number(result.loglik)} per observation (total {number(result.loglik * result.n)})"]
     if ref is not None and result.error is not None:
         notes.append(f"largest relative distance to the closed form: {number(result.error, '.2e')}")
@@ -281,7 +287,7 @@ def diagnosis_html(diagnosis) -> str:
             opts = ", ".join(f"{k}={v!r}" for k, v in r.options.items() if k != "family")
             rows.append(f'<tr title="{_e(opts)}">' + _cell(r.description, _TDL) + _cell(r.nit)
                         + _cell(number(r.error, ".1e")) + "</tr>")
-        parts.append(f'<table style="{_TABLE}">{"".join(rows)}</table>')
+        parts.append(_table(rows))
         parts.append(_div("each converged when run; <code>gradmle.fit(data, **remedy.options)</code> repeats it "
                           "(hover a row for its options)", _NOTE))
     elif d.cause == "unbounded":
@@ -331,7 +337,7 @@ def selection_html(selection) -> str:
     if boot:
         notes.append("(p): parametric-bootstrap p-values (each replicate refitted)")
     notes += [f"note: {_e(n)}" for n in s.notes]
-    left = f'<table style="{_TABLE}">{"".join(rows)}</table>' + "".join(_div(n, _NOTE) for n in notes)
+    left = _table(rows) + "".join(_div(n, _NOTE) for n in notes)
     trouble = [r for r in table if r["status"] != "converged"]
     if trouble:  # the same reason given once for all the candidates it applies to
         why = {}
@@ -382,7 +388,7 @@ def comparison_html(comparison) -> str:
     first = next(iter(results.values()), None)
     fam = "-" if first is None else first.family
     head = f"<b>gradmle compare</b>: {len(results)} method{'s' * (len(results) != 1)}, family {_e(fam)}, one start"
-    left = f'<table style="{_TABLE}">{"".join(rows)}</table>'
+    left = _table(rows)
     left += _div("rel. error: largest relative distance to the closed form", _NOTE)
     return _div(_div(head) + _columns(left, _png(_draw_comparison(results)), "the paths of the methods"), _BOX)
 
