@@ -185,3 +185,37 @@ def test_a_free_location_fit_report_draws_its_diagnostics(cli, tmp_path):
     assert _self_contained(root, html) >= 1 and "diagnostic pictures" in text
     for name, value in expected["params"].items():
         assert float(_cells(root, name)[0][1]) == _shown(value)
+
+
+@pytest.mark.parametrize("family, x", [("gamma", X), ("student_t", np.random.default_rng(0).standard_t(12, 150))])
+def test_a_report_shows_the_profile_intervals_asked_for(cli, tmp_path, family, x):
+    # The gamma's intervals are asymmetric about the estimate, unlike Wald's; the
+    # Student-t's df has no upper end (the Normal limit is inside the interval): the
+    # edge of the parameter space, +inf, with the note that says so.
+    path = tmp_path / "x.csv"
+    path.write_text("value\n" + "".join(f"{float(v)!r}\n" for v in x))
+    opts = ("--family", family)
+    profiled = json.loads(cli("fit", path, *opts, "--intervals", "profile", "--json").stdout)["conf_int"]
+    wald = json.loads(cli("fit", path, *opts, "--intervals", "wald", "--json").stdout)["conf_int"]
+    assert profiled["method"] == "profile"
+    out = tmp_path / "profile.html"
+    assert cli("report", path, *opts, "--intervals", "profile", "--quiet", "--out", out).returncode == 0
+    root, text, _ = _read(out)
+    head = _cells(root, "parameter")[0]
+    assert head[3] == "95% interval (profile likelihood)"
+    assert "profile likelihood, where the log-likelihood maximized over the other parameters" in text
+    assert "Wald" not in text
+    for name, ci in profiled["intervals"].items():
+        shown = _cells(root, name)[0][3]
+        ends = [float(v) for v in shown.strip("[]").split(", ")]
+        for end, value, kind in ((ends[0], ci["lower"], ci["lower_end"]), (ends[1], ci["upper"], ci["upper_end"])):
+            if kind == "profile":
+                assert end == _shown(value, ".6g"), (name, shown, ci)
+            else:  # the JSON has no number for an end at the edge: the report names the edge
+                assert kind == "edge" and value is None and end in (0.0, np.inf, -np.inf), (name, shown, ci)
+        w = wald["intervals"][name]
+        assert ends != [_shown(w["lower"], ".6g"), _shown(w["upper"], ".6g")], name  # not the Wald interval
+        for note in ci["notes"]:
+            assert " ".join(note.split()) in text
+    if family == "student_t":
+        assert profiled["intervals"]["df"]["upper_end"] == "edge" and _cells(root, "df")[0][3].endswith("inf]")

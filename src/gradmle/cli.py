@@ -461,7 +461,7 @@ def _report(a, command: str) -> int:
     else:
         r = _run_fit(a)
         values, dropped = _report_values(a)
-        write_report(fit_report(r, command, values, dropped), a.out)
+        write_report(fit_report(r, command, values, dropped, a.intervals or "wald"), a.out)
         status = EXIT_OK if r.converged else EXIT_NOT_CONVERGED
     if not a.json:
         _say(f"\nreport: {a.out}")

@@ -9,9 +9,9 @@ at DPI dots per inch on a figure that pyplot does not manage (the notebook's bac
 left alone); a picture that fails to draw is left out: a display never fails for its
 picture.
 
-Intervals shown are Wald intervals, estimate +- 1.96 standard errors (the observed
-information at the estimate); ``result.conf_int(method="profile")`` gives the
-likelihood-ratio ones.
+A fit's intervals are Wald intervals, estimate +- 1.96 standard errors (the observed
+information at the estimate), unless ``fit_html(result, intervals="profile")`` asks for
+the likelihood-ratio ones (``result.conf_int(method="profile")``).
 """
 
 from __future__ import annotations
@@ -92,6 +92,12 @@ def _head(names, left=()) -> str:
 
 def _div(inner: str, style: str = "") -> str:
     return f'<div style="{style}">{inner}</div>' if style else f"<div>{inner}</div>"
+
+
+def _table(rows) -> str:
+    """The rows as a table that scrolls sideways by itself when it is wider than the
+    page (a phone), instead of making the whole page scroll."""
+    return f'<div style="overflow-x:auto"><table style="{_TABLE}">{"".join(rows)}</table></div>'
 
 
 def _columns(left: str, picture: str | None, alt: str) -> str:
@@ -184,9 +190,15 @@ def _draw_fit(result):
 # -- FitResult -----------------------------------------------------------------------------
 
 
-def fit_html(result) -> str:
-    """The HTML display of a :class:`gradmle.FitResult`."""
+def fit_html(result, intervals: str = "wald") -> str:
+    """The HTML display of a :class:`gradmle.FitResult`; ``intervals``: the 95%
+    confidence intervals shown, ``"wald"`` (estimate +- 1.96 standard errors) or
+    ``"profile"`` (likelihood ratio, see :meth:`gradmle.FitResult.profile`)."""
+    from .checks import choice
+    from .profile import INTERVALS
     from .result import HessianWarning
+
+    intervals = choice("intervals", intervals, INTERVALS)
 
     ran = result.info.get("method", result.method)
     head = (f"<b>gradmle fit</b>: {_e(result.family)} by {_e(result.method)}"
@@ -212,8 +224,10 @@ def fit_html(result) -> str:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", HessianWarning)
         se = result.stderr if result.converged else None
-        ci = result.conf_int() if se is not None else None
-    cols = ["parameter", "estimate", "std. error", "95% interval (Wald)"]
+        ci = result.conf_int(method=intervals) if result.converged else None
+    profiled = ci is not None and intervals == "profile"
+    cols = ["parameter", "estimate", "std. error", "95% interval (profile likelihood)" if profiled else
+            "95% interval (Wald)"]
     ref = result.reference
     if ref is not None:
         cols += ["closed form"]
@@ -225,11 +239,12 @@ def fit_html(result) -> str:
             cells += _cell("(fixed)") + _cell("")
         else:
             cells += _cell("-" if se is None else number(se[name], ".4g"))
-            cells += _cell("-" if ci is None else f"[{number(ci[name][0], '.6g')}, {number(ci[name][1], '.6g')}]")
+            cells += _cell("-" if ci is None or ci[name] is None else
+                           "[" + ", ".join("?" if v is None else number(v, ".6g") for v in ci[name]) + "]")
         if ref is not None:
             cells += _cell(number(ref.get(name)))
         rows.append(f"<tr>{cells}</tr>")
-    table = f'<table style="{_TABLE}">{"".join(rows)}</table>'
+    table = _table(rows)
     notes = [f"log-likelihood {number(result.loglik)} per observation (total {number(result.loglik * result.n)})"]
     if ref is not None and result.error is not None:
         notes.append(f"largest relative distance to the closed form: {number(result.error, '.2e')}")
@@ -237,6 +252,10 @@ def fit_html(result) -> str:
         notes.append("standard errors: not computed (the fit did not converge)")
     elif caught:
         notes.append("standard errors: unavailable, the Hessian at the estimate is not negative definite")
+    if profiled:
+        notes.append("95% intervals: profile likelihood, where the log-likelihood maximized over the other "
+                     "parameters falls 1.92 below its maximum (chi-square(1) at 95%)")
+        notes += [_e(note) for k in ci if ci[k] is not None for note in result.profile(k, points=0).notes]
     elif ci is not None:
         notes.append("95% intervals: Wald, estimate &#177; 1.96 standard errors (observed information); "
                      "<code>conf_int(method=\"profile\")</code> for likelihood-ratio intervals")
@@ -271,7 +290,7 @@ def diagnosis_html(diagnosis) -> str:
             opts = ", ".join(f"{k}={v!r}" for k, v in r.options.items() if k != "family")
             rows.append(f'<tr title="{_e(opts)}">' + _cell(r.description, _TDL) + _cell(r.nit)
                         + _cell(number(r.error, ".1e")) + "</tr>")
-        parts.append(f'<table style="{_TABLE}">{"".join(rows)}</table>')
+        parts.append(_table(rows))
         parts.append(_div("each converged when run; <code>gradmle.fit(data, **remedy.options)</code> repeats it "
                           "(hover a row for its options)", _NOTE))
     elif d.cause == "unbounded":
@@ -321,7 +340,7 @@ def selection_html(selection) -> str:
     if boot:
         notes.append("(p): parametric-bootstrap p-values (each replicate refitted)")
     notes += [f"note: {_e(n)}" for n in s.notes]
-    left = f'<table style="{_TABLE}">{"".join(rows)}</table>' + "".join(_div(n, _NOTE) for n in notes)
+    left = _table(rows) + "".join(_div(n, _NOTE) for n in notes)
     trouble = [r for r in table if r["status"] != "converged"]
     if trouble:  # the same reason given once for all the candidates it applies to
         why = {}
@@ -372,7 +391,7 @@ def comparison_html(comparison) -> str:
     first = next(iter(results.values()), None)
     fam = "-" if first is None else first.family
     head = f"<b>gradmle compare</b>: {len(results)} method{'s' * (len(results) != 1)}, family {_e(fam)}, one start"
-    left = f'<table style="{_TABLE}">{"".join(rows)}</table>'
+    left = _table(rows)
     left += _div("rel. error: largest relative distance to the closed form", _NOTE)
     return _div(_div(head) + _columns(left, _png(_draw_comparison(results)), "the paths of the methods"), _BOX)
 

@@ -139,17 +139,18 @@ def _document(title: str, status: str, sections: list[str], command: str | None)
             f'<title>{escape(title)}</title></head><body style="{_PAGE}">{body}</body></html>\n')
 
 
-def fit_report(result, command: str | None = None, values=None, dropped: int = 0) -> str:
+def fit_report(result, command: str | None = None, values=None, dropped: int = 0, intervals: str = "wald") -> str:
     """The report of a :class:`gradmle.FitResult` as an HTML document. ``values``: the
     data (any order), for the summary and the diagnostic pictures; without them the
     summary has n alone and the diagnostic pictures are left out. ``command``: the
-    command line shown as the report's origin."""
+    command line shown as the report's origin. ``intervals``: the confidence intervals
+    of the table, ``"wald"`` or ``"profile"`` (likelihood ratio)."""
     from .diagnostics_plot import diagnostic_figure
 
     censoring = result.info.get("censoring")
     x = None if values is None else np.sort(np.asarray(values, dtype=float))
     sections = [_section("data", _summary_html(data_summary(x, result.n, censoring, dropped))),
-                _section("fit", fit_html(result))]
+                _section("fit", fit_html(result, intervals))]
     shown = result if result.converged else result.limit_fit
     model = result.context is not None and hasattr(result.context.family, "values")
     if x is not None and x.size and not censoring and not model and shown is not None:
