@@ -159,14 +159,14 @@ def test_pictures_are_written_in_the_format_their_extension_names(cli, files, tm
         assert (tmp_path / "map.svg").read_bytes().startswith(b"<?xml")
 
 
-def test_save_honours_the_extension_whatever_its_case(tmp_path):
-    from gradmle.plot import pyplot, save
+def test_write_honours_the_extension_whatever_its_case(tmp_path):
+    from gradmle.plot import new_figure, write
 
-    fig = pyplot().figure()
-    save(fig, tmp_path / "a.PDF")
+    fig = new_figure((3, 2))
+    write(fig, tmp_path / "a.PDF")
     assert (tmp_path / "a.PDF").read_bytes().startswith(b"%PDF")
     with pytest.raises(ValueError, match=r"unknown picture format '\.xyz'; allowed extensions: .*pdf.*png.*svg"):
-        save(pyplot().figure(), tmp_path / "b.xyz")
+        write(new_figure((3, 2)), tmp_path / "b.xyz")
     assert sorted(x.name for x in tmp_path.iterdir()) == ["a.PDF"]
 
 

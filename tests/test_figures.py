@@ -136,3 +136,26 @@ def test_pyplot_is_left_alone_and_path_is_written(normal, tmp_path):
     with pytest.raises(ValueError, match="allowed extensions"):
         r.plot("path", path=tmp_path / "path.xyz")
     assert not (tmp_path / "path.xyz").exists()
+
+
+def test_no_picture_imports_pyplot():
+    """pyplot would choose a backend (and the old forced Agg broke a notebook's inline
+    figures): every picture of the library is drawn on plain Figures."""
+    import subprocess
+    import sys
+
+    code = """
+import sys, numpy as np, gradmle
+x = np.random.default_rng(0).normal(2.0, 1.0, 500)
+r = gradmle.fit(x, method="gradient", step=0.4, init={"mu": 1.5, "sigma": 1.2})
+for k in ("auto", "path", "trace", "diagnostics"):
+    r.plot(k)
+r._repr_html_()
+w = gradmle.fit(x + 5, family="weibull", event=x > 1.5)
+w.plot("survival"); w._repr_html_()
+gradmle.select(x + 5, families=["gamma", "weibull"]).plot()
+assert "matplotlib.pyplot" not in sys.modules, "pyplot imported"
+print("ok")
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and p.stdout.strip() == "ok", p.stderr[-2000:]

@@ -360,9 +360,6 @@ def _run_select(a):
     if a.plot:
         if s.best is None:
             raise ValueError(f"--plot {a.plot}: no candidate converged, so there is no fit to draw")
-        from .plot import pyplot
-
-        pyplot()  # (the Agg backend)
         s.plot(path=a.plot)
     return s
 
@@ -414,11 +411,11 @@ def cmd_sweep(a) -> int:
         _say(f"{m.sigma0s[i] / m.sigma_hat:>8.3g} " + "".join(marks[k] for k in m.outcome[i]))
     _say(f"steps from {m.steps[0]:.3g} to {m.steps[-1]:.3g}; counts: {m.counts()}")
     if a.out:
-        from .plot import pyplot, save, stability_map
+        from .plot import new_figure, stability_map, write
 
-        fig, ax = pyplot().subplots(figsize=(6, 4.5))
-        stability_map(ax, m)
-        save(fig, a.out)
+        fig = new_figure((6, 4.5))
+        stability_map(fig.subplots(), m)
+        write(fig, a.out)
         _say(f"picture: {a.out}")
     return EXIT_OK
 

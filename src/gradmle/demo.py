@@ -61,37 +61,39 @@ def demo_pictures(runs, out, quiet: bool = False) -> list:
     """Draw the demo's three pictures into the folder ``out``; returns their paths."""
     from . import engine
     from .families import get_family
-    from .plot import distances, pyplot, save, stability_map, trajectories
+    from .plot import distances, new_figure, stability_map, trajectories, write
     from .progress import Progress
     from .stability import stability_of
     from .sweep import SweepResult, sweep_reduced
 
-    plt = pyplot()
     fam = get_family("normal")
     reduced = engine.reduce(fam, demo_data(), engine.check_options("normal"))
     stats = reduced.stats
     paths = []
 
-    fig, axes = plt.subplots(1, len(SIGMA0S), figsize=(6 * len(SIGMA0S), 5))
+    fig = new_figure((6 * len(SIGMA0S), 5))
+    axes = fig.subplots(1, len(SIGMA0S))
     for ax, sigma0 in zip(axes, SIGMA0S):
         chosen = [r for s0, r in runs if s0 == sigma0]
         trajectories(ax, stats, chosen, title=f"start mu0 = {MU0:g}, sigma0 = {sigma0:g}, step {STEP:g}")
     paths.append(out / "trajectories.png")
-    save(fig, paths[-1])
+    write(fig, paths[-1])
 
-    fig, axes = plt.subplots(1, len(SIGMA0S), figsize=(6 * len(SIGMA0S), 4.2), sharey=True)
+    fig = new_figure((6 * len(SIGMA0S), 4.2))
+    axes = fig.subplots(1, len(SIGMA0S), sharey=True)
     for ax, sigma0 in zip(axes, SIGMA0S):
         chosen = [r for s0, r in runs if s0 == sigma0]
         distances(ax, chosen)
         ax.set_title(f"sigma0 = {sigma0:g}", fontsize=9)
     paths.append(out / "distance.png")
-    save(fig, paths[-1])
+    write(fig, paths[-1])
 
     s_hat = float(np.sqrt(stats.var))
     schemes = [(m, extra.get("n_inner")) for m, extra in SCHEMES]
     steps = np.logspace(-3, 1.5, 20)
     sigma0s = s_hat * np.logspace(-2, 1.5, 16)
-    fig, axes = plt.subplots(1, len(schemes), figsize=(5.5 * len(schemes), 4.5))
+    fig = new_figure((5.5 * len(schemes), 4.5))
+    axes = fig.subplots(1, len(schemes))
     with Progress("stability maps", quiet) as bar:
         for k, (method, n_inner) in enumerate(schemes):
             done = k * steps.size * sigma0s.size
@@ -101,5 +103,5 @@ def demo_pictures(runs, out, quiet: bool = False) -> list:
             result = SweepResult(method, "sigma", steps, sigma0s, MU0, grid, st.bound, st.formula, s_hat)
             stability_map(axes[k], result, title=f"{method}: mu0 = {MU0:g}, 100 iterations")
     paths.append(out / "stability.png")
-    save(fig, paths[-1])
+    write(fig, paths[-1])
     return paths

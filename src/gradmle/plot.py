@@ -33,22 +33,12 @@ from .survival import fit_table, kaplan_meier, plotting_positions
 from .sweep import SWEEP_OUTCOMES
 
 __all__ = ["trajectories", "distances", "stability_map", "fit_figure", "model_figure", "profile_figure", "profile_panel",
-           "traces", "new_figure", "convergence_panel", "surface_grid", "contours", "path_line", "save",
-           "write", "pyplot", "normal_stats", "picture_format", "survival_panel", "probability_panel",
+           "traces", "new_figure", "convergence_panel", "surface_grid", "contours", "path_line",
+           "write", "normal_stats", "picture_format", "survival_panel", "probability_panel",
            "probability_paper", "Paper", "survival_figure", "PAPERS"]
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
 OUTCOME_COLORS = ("#4daf4a", "#ff7f00", "#e41a1c", "#377eb8")
-
-
-def pyplot():
-    """matplotlib.pyplot on the Agg backend (imported here only: pictures are optional)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 #: What matplotlib can write but is no picture to open (raw pixel dumps without their
@@ -69,21 +59,11 @@ def picture_format(path) -> str:
     raise ValueError(f"{path}: {what}; allowed extensions: {', '.join(allowed)}")
 
 
-def save(fig, path, tight: bool = True) -> None:
-    """Write ``fig`` to ``path`` atomically, in the format its extension names (png, svg,
-    pdf, ...: :func:`picture_format`), then close it; ``tight``: cropped to what is
-    drawn (for figures not laid out by hand)."""
-    plt = pyplot()
-    try:
-        write(fig, path, tight)
-    finally:
-        plt.close(fig)
-
-
 def write(fig, path, tight: bool = True) -> None:
-    """Write ``fig`` to ``path`` atomically, in the format its extension names (a figure
-    that pyplot does not manage, which stays the caller's); ``tight``: cropped to what
-    is drawn."""
+    """Write ``fig`` to ``path`` atomically, in the format its extension names (png, svg,
+    pdf, ...: :func:`picture_format`); ``tight``: cropped to what is drawn (for figures
+    not laid out by hand). Every figure here is a plain matplotlib Figure that pyplot
+    does not manage: no backend is chosen or switched, nothing needs closing."""
     fmt = picture_format(path)
     with atomic_write(path, "wb") as fh:
         fig.savefig(fh, format=fmt, dpi=110, bbox_inches="tight" if tight else None)
