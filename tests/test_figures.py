@@ -159,3 +159,10 @@ print("ok")
 """
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0 and p.stdout.strip() == "ok", p.stderr[-2000:]
+
+
+def test_figures_show_themselves_without_pyplot(normal, student):
+    """A notebook shows a Figure by its _repr_png_ when no inline backend was set up."""
+    for fig in (normal[1].plot("trace"), student.plot("diagnostics")):
+        png = fig._repr_png_()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5000

@@ -172,6 +172,10 @@ def test_the_classic_notebook_tells_its_story(tmp_path_factory):
     assert "converged" in html("<FitResult mixture/auto converged")
     assert "fisher" in html("<Comparison") and "0.996157" in html("<Stability gradient")
 
+    # The explorer displays as a widget, and drives the same fits.
+    assert any("application/vnd.jupyter.widget-view+json" in d for d in shown), "no widget displayed"
+    assert re.search(r"^fisher: converged after \d+ iterations", text, re.M), "the explorer's Fisher run"
+
     # The pictures: inline PNGs (paths, stability maps, survival, profile, mixture).
     pngs = [base64.b64decode(o.data["image/png"]) for o in outputs if "image/png" in o.get("data", {})]
     assert len(pngs) >= 5 and all(p.startswith(b"\x89PNG\r\n\x1a\n") for p in pngs)

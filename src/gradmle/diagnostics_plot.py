@@ -28,11 +28,10 @@ MAX_POINTS = 2000
 def diagnostic_figure(x_sorted: np.ndarray, fits, title: str | None = None):
     """A matplotlib Figure (not managed by pyplot) with the four pictures of ``fits``, a
     list of ``(name, frozen scipy distribution)``, against the sorted data."""
-    from matplotlib.figure import Figure
-
     from .gof import is_discrete
+    from .plot import new_figure
 
-    fig = Figure(figsize=(10, 7.5))
+    fig = new_figure((10, 7.5))
     axes = fig.subplots(2, 2).ravel()
     discrete = bool(fits) and is_discrete(fits[0][1])
     if discrete:

@@ -364,10 +364,33 @@ def convergence_panel(ax, result) -> None:
 
 def new_figure(figsize):
     """A matplotlib Figure that pyplot does not manage (nothing to close, no backend
-    switched: it displays itself in a notebook and stays the caller's)."""
-    from matplotlib.figure import Figure
+    switched; the caller's to keep): a :class:`Picture`, which displays itself in a
+    notebook."""
+    return _picture_class()(figsize=figsize)
 
-    return Figure(figsize=figsize)
+
+_PICTURE = None
+
+
+def _picture_class():
+    """:class:`Picture`, defined on first use (matplotlib is imported only for pictures)."""
+    global _PICTURE
+    if _PICTURE is None:
+        from matplotlib.figure import Figure
+
+        class Picture(Figure):
+            """A Figure that shows itself in Jupyter as a PNG, whether or not pyplot (and with
+            it an inline backend's display hook) was ever imported."""
+
+            def _repr_png_(self):
+                import io
+
+                buf = io.BytesIO()
+                self.savefig(buf, format="png", bbox_inches="tight")
+                return buf.getvalue()
+
+        _PICTURE = Picture
+    return _PICTURE
 
 
 def _finish(fig, path, tight: bool = True):
