@@ -72,3 +72,19 @@ def test_bound_agrees_with_a_measured_sweep(name, method, par, kw):
     bound = gradmle.stability(x, method=method, parametrization=par, **kw).bound
     measured = _largest_converging_step(x, method, par, 0.5 * bound, 1.5 * bound, **kw)
     assert abs(measured / bound - 1.0) < 0.01, (measured, bound)
+
+
+def test_a_step_above_the_bound_is_never_too_slow_on_the_map():
+    """Above the bound a run may be thrown to a large sigma, crawl back where the
+    likelihood is convex and be thrown out again: its last iterates keep their sign, yet
+    more iterations would not help. The map calls it oscillating, not too slow."""
+    from gradmle.sweep import classify
+
+    x = np.random.default_rng(0).normal(2.0, 1.0, 10_000)
+    s = math.sqrt(x.var())
+    r = gradmle.fit(x, method="gradient", step=2.5, init={"mu": x.mean() + s, "sigma": s}, max_iter=3000)
+    assert r.status == "max_iter"
+    assert classify(r) == 3  # what the sign test alone reads: the cycle is longer than its window
+    m = gradmle.sweep(x, steps=[0.5, 2.5], sigma0s=[s], max_iter=3000)
+    assert [gradmle.SWEEP_OUTCOMES[k] for k in m.outcome[0]] == ["converged", "oscillating"]
+    assert r.diagnosis.cause == "step_above_bound"

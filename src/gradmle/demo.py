@@ -97,9 +97,9 @@ def demo_pictures(runs, out, quiet: bool = False) -> list:
     with Progress("stability maps", quiet) as bar:
         for k, (method, n_inner) in enumerate(schemes):
             done = k * steps.size * sigma0s.size
-            grid = sweep_reduced(fam, reduced, method, "sigma", steps, sigma0s, MU0, 100, 1e-10, n_inner,
-                                 lambda d, t, done=done: bar(done + d, len(schemes) * t))
             st = stability_of(fam, reduced, method, "sigma", n_inner or 1)
+            grid = sweep_reduced(fam, reduced, method, "sigma", steps, sigma0s, MU0, 100, 1e-10, n_inner,
+                                 lambda d, t, done=done: bar(done + d, len(schemes) * t), st.bound)
             result = SweepResult(method, "sigma", steps, sigma0s, MU0, grid, st.bound, st.formula, s_hat)
             stability_map(axes[k], result, title=f"{method}: mu0 = {MU0:g}, 100 iterations")
     paths.append(out / "stability.png")

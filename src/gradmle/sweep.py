@@ -42,12 +42,20 @@ class SweepResult:
                 f"{self.steps.size} steps, bound {self.bound:.4g}; {counts}>")
 
 
-def classify(result) -> int:
-    """converged / oscillating / diverged / too slow, from a result and its trace."""
+def classify(result, bound: float | None = None) -> int:
+    """converged / oscillating / diverged / too slow, from a result and its trace; with
+    ``bound`` (the stability bound, in the units of the run's step), a run with a step
+    above it that neither converged nor diverged is "oscillating" whatever its last
+    iterates look like: the optimum is then no stable fixed point, so no number of
+    iterations would do (such a run may be thrown to a large sigma, crawl back and be
+    thrown out again, a cycle longer than the iterates the sign test reads)."""
     if result.converged:
         return 0
     if result.status == "diverged":
         return 2
+    step = result.options.get("step")
+    if bound is not None and step is not None and step > bound:
+        return 1
     # Not converged, not diverged: an error that keeps flipping sign is an oscillation
     # (a step above the bound); one that keeps its sign is a slow approach or a crawl.
     ref = result.reference
@@ -60,15 +68,17 @@ def classify(result) -> int:
     return 1 if flips >= 0.4 else 3
 
 
-def sweep_reduced(fam, reduced, method, parametrization, steps, sigma0s, mu0, max_iter, tol, n_inner, progress=None):
-    """The outcome grid on data already reduced (steps and starts in the data's units)."""
+def sweep_reduced(fam, reduced, method, parametrization, steps, sigma0s, mu0, max_iter, tol, n_inner, progress=None,
+                  bound=None):
+    """The outcome grid on data already reduced (steps, starts and the stability bound
+    ``bound`` in the data's units)."""
     outcome = np.zeros((len(sigma0s), len(steps)), dtype=np.int8)
     total = outcome.size
     for i, s0 in enumerate(sigma0s):
         for j, g in enumerate(steps):
             opts = engine.check_options(fam.name, method, float(g), {"mu": float(mu0), "sigma": float(s0)}, max_iter,
                                         tol, n_inner, None, parametrization)
-            outcome[i, j] = classify(engine.run(fam, reduced, opts))
+            outcome[i, j] = classify(engine.run(fam, reduced, opts), bound)
             if progress:
                 progress(i * len(steps) + j + 1, total)
     return outcome
@@ -114,5 +124,6 @@ def sweep(data, method="gradient", parametrization=None, steps=None, sigma0s=Non
     steps = np.asarray(steps if steps is not None else st.bound * np.logspace(-2, math.log10(30), 24), dtype=float)
     sigma0s = np.asarray(sigma0s if sigma0s is not None else s_hat * np.logspace(-2, 2, 21), dtype=float)
     mu0 = float(xbar + s_hat) if mu0 is None else float(mu0)
-    outcome = sweep_reduced(fam, reduced, m.name, par, steps, sigma0s, mu0, max_iter, tol, opts.n_inner, progress)
+    outcome = sweep_reduced(fam, reduced, m.name, par, steps, sigma0s, mu0, max_iter, tol, opts.n_inner, progress,
+                            st.bound)
     return SweepResult(m.name, par, steps, sigma0s, mu0, outcome, st.bound, st.formula, s_hat)
