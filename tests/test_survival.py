@@ -226,3 +226,12 @@ def test_plotting_positions_are_the_midpoints_of_the_steps():
     np.testing.assert_array_equal(t, [1.0, 3.0, 4.0])
     # S: 0.75, 0.75, 0.375, 0
     np.testing.assert_allclose(f, [0.125, 1 - (0.75 + 0.375) / 2, 1 - 0.375 / 2])
+
+
+def test_survival_estimate_repr_is_one_line():
+    rng = np.random.default_rng(1)
+    t = rng.weibull(1.5, 300)
+    km = gradmle.kaplan_meier(t, event=rng.random(300) < 0.7)
+    text = repr(km)
+    assert "\n" not in text and len(text) < 120
+    assert f"{km.times.size} times" in text and f"{int(km.events.sum())} events" in text

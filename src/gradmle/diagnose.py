@@ -246,7 +246,8 @@ def _above_bound(v: _View, stab, shown) -> str:
     return (
         f"gamma = {_g(v.gamma)} is above the stability bound {_g(shown.bound)} ({shown.formula}): near the optimum "
         f"each step multiplies {what} by 1 + gamma*h = {_g(factor)}{sym}, with h = {_g(eig[k])} the most negative "
-        "curvature there, so the iterate oscillates with growing amplitude instead of settling."
+        "curvature there, so near the optimum the iterate oscillates with growing amplitude instead of settling "
+        "(further out the run may be thrown away, or wander in a cycle that never comes to rest)."
     )
 
 

@@ -69,6 +69,11 @@ class SurvivalEstimate:
     starts: np.ndarray | None = None
     iterations: int = 0
 
+    def __repr__(self) -> str:
+        last = f"S = {self.survival[-1]:.4g} at t = {self.times[-1]:.6g}" if self.times.size else "no times"
+        return (f"<SurvivalEstimate {self.method}: {self.times.size} times, {float(np.sum(self.events)):.6g} events; "
+                f"{last}>")
+
     def __call__(self, t) -> np.ndarray:
         """S at ``t`` (the step function; right-continuous)."""
         return self._step(self.survival, t)
