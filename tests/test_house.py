@@ -53,7 +53,7 @@ def _imports(path):
 BELOW_THE_API = ("gradmle.families", "gradmle.streaming", "gradmle.result", "gradmle.stability", "gradmle.diagnose",
                  "gradmle.engine", "gradmle.driver", "gradmle.problem", "gradmle.optimizers", "gradmle.source",
                  "gradmle.record", "gradmle.units", "gradmle.methods", "gradmle.constraints", "gradmle.outcomes",
-                 "gradmle.profile")
+                 "gradmle.profile", "gradmle.chunks", "gradmle.textfile", "gradmle.binaryfile", "gradmle.spool")
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))

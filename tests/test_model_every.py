@@ -254,20 +254,20 @@ def _generator(reads):
 def _csv(tmp_path, monkeypatch, reads):
     """A CSV file of fixed-width lines, read in blocks of N lines; each read of it is
     noted in ``reads``."""
-    from gradmle import source
+    from gradmle import textfile
 
     path = tmp_path / "x.csv"
     lines = [f"{v:+.17e}" for v in BIG]
     assert len({len(s) for s in lines}) == 1
     path.write_text("\n".join(lines) + "\n")
-    real = source._blocks
+    real = textfile._blocks
 
     def blocks(p, lay, size):
         for block in real(p, lay, N * (len(lines[0]) + 1)):
             reads.append(p)
             yield block
 
-    monkeypatch.setattr(source, "_blocks", blocks)
+    monkeypatch.setattr(textfile, "_blocks", blocks)
     return str(path)
 
 

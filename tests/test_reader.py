@@ -175,7 +175,7 @@ PIECES = ['"', "#", ",", ";", "\t", " ", "\n", "\r\n", "abc", "1,5", '""', "nan"
 def test_blocks_and_lines_agree_on_any_text(tmp_path_factory, ncol, delim, header, rows, insert, column):
     """pyarrow on blocks of any size reads what the line-by-line rules (those of the
     messages) read, or refuses, with a line number."""
-    import gradmle.source as source
+    import gradmle.textfile as textfile
 
     text = "\n".join(([delim.join(f"c{i}" for i in range(ncol))] if header else [])
                      + [delim.join(repr(v) for v in row[:ncol]) for row in rows]) + "\n"
@@ -192,12 +192,12 @@ def test_blocks_and_lines_agree_on_any_text(tmp_path_factory, ncol, delim, heade
     lay = src.layout
     want = []
     for _, line in src._data():
-        cells, open_quote = source._fields(line, lay.delim)
+        cells, open_quote = textfile._fields(line, lay.delim)
         cells = [c.replace('"', "") for c in cells if c.replace('"', "")] if lay.row else cells
-        if lay.row and all(source._NUMBER.match(c) for c in cells):
+        if lay.row and all(textfile._NUMBER.match(c) for c in cells):
             want += map(float, cells)
         elif lay.row or open_quote or lay.delim and "\r" in line.strip(" \t\r\n\x0b\x0c") \
-                or len(cells) != len(lay.columns) or not source._NUMBER.match(cells[lay.col]):
+                or len(cells) != len(lay.columns) or not textfile._NUMBER.match(cells[lay.col]):
             want = None
             break
         else:
@@ -385,10 +385,10 @@ def _open_files(pid: int) -> list[str]:
 def test_where_there_is_no_proc_the_copy_is_a_named_file_removed_after_use(tmp_path, monkeypatch):
     import gc
 
-    import gradmle.source as source
+    import gradmle.spool as spool
 
-    monkeypatch.setattr(source, "_PROC_FD", str(tmp_path / "no-proc"))
-    monkeypatch.setattr(source.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(spool, "_PROC_FD", str(tmp_path / "no-proc"))
+    monkeypatch.setattr(spool.tempfile, "tempdir", str(tmp_path))
     _stdin(monkeypatch, b"x\n1\n2\n4\n")
     src = open_source("-")
     assert [p.name.startswith("gradmle-input-") for p in tmp_path.iterdir()] == [True]
