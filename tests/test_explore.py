@@ -139,3 +139,16 @@ def test_display_and_missing_extra(x, monkeypatch):
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
     with pytest.raises(ImportError, match=r"pip install 'gradmle\[notebook\]'"):
         gradmle.explore(x)
+
+
+def test_a_model_of_the_users(x):
+    def logpdf(v, mu, sigma):
+        return -0.5 * ((v - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
+
+    model = gradmle.Model(logpdf, params={"mu": "real", "sigma": "positive"}, name="gauss")
+    with pytest.raises(ValueError, match="needs a start"):
+        gradmle.explore(x, family=model)
+    ex = gradmle.explore(x, family=model, method="gradient", step=0.1, init={"mu": 0.0, "sigma": 2.0}, max_iter=60)
+    _same_run(ex.result, x, ex.options)
+    assert ex.optimum.params == pytest.approx({"mu": x.mean(), "sigma": x.std()}, rel=1e-8)
+    assert ex.figure.axes[0].collections, "no contours"

@@ -36,6 +36,7 @@ from .display import badge, diagnosis_html
 from .fit import fit
 from .families import get_family
 from .methods import METHODS
+from .model import Model
 from .stability import stability
 
 __all__ = ["explore", "Explorer"]
@@ -80,16 +81,21 @@ class Explorer:
         fam = get_family(family)
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}; methods: {', '.join(METHODS)}")
-        self.optimum = fit(self._data, family, method="auto", fixed=self._fixed or None, tol=tol)
-        self._free = [k for k in self.optimum.params if k not in self._fixed]
-        start = fit(self._data, family, method="newton", max_iter=1, fixed=self._fixed or None,
-                    parametrization=parametrization)
         init = {k: float(v) for k, v in (init or {}).items()}
+        # The maximum by Newton from the family's own start; a model of the user's has
+        # none, and starts where the explorer does.
+        self.optimum = fit(self._data, family, method="auto", fixed=self._fixed or None, tol=tol,
+                           init=init if isinstance(fam, Model) else None)
+        self._free = [k for k in self.optimum.params if k not in self._fixed]
         unknown = [k for k in init if k not in self.optimum.params]
         if unknown:
             raise ValueError(f"init names {', '.join(map(repr, unknown))}, not a parameter of {self.optimum.family}; "
                              f"parameters: {', '.join(self._free)}")
-        starts = {k: init.get(k, _round(start.trace[k][0])) for k in self._free}
+        if any(k not in init for k in self._free):  # the family's own start for the rest
+            start = fit(self._data, family, method="newton", max_iter=1, fixed=self._fixed or None,
+                        parametrization=parametrization, init=init or None)
+            init = {k: init.get(k, _round(start.trace[k][0])) for k in self._free}
+        starts = {k: init[k] for k in self._free}
         m = METHODS[method]
         step = m.default_step if step is None and m.takes_step else step
         names = tuple(fam.parametrizations())
