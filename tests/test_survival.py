@@ -11,7 +11,7 @@ import pytest
 import scipy.stats as st
 
 import gradmle
-from gradmle import plot
+from gradmle import plot, survival_plot
 from gradmle.survival import plotting_positions
 
 lifelines = pytest.importorskip("lifelines")
@@ -160,7 +160,7 @@ def test_the_survival_pictures_write_pngs_that_decode(family, tmp_path):
     x, e = _censored_weibull(200)
     r = gradmle.fit(x, family=family, event=e)
     for kind in ("survival", "probability", "both"):
-        plot.survival_figure(r, tmp_path / f"{kind}.png", kind=kind)
+        survival_plot.survival_figure(r, tmp_path / f"{kind}.png", kind=kind)
         _not_blank(tmp_path / f"{kind}.png")
 
 
@@ -179,22 +179,22 @@ def test_interval_censored_data_are_drawn_over_turnbulls_estimate(tmp_path):
     t, exact, lo, hi = _turnbull_sample(6)
     cd = st.CensoredData(uncensored=t[exact], interval=np.column_stack([lo[~exact], hi[~exact]]))
     r = gradmle.fit(cd, family="weibull")
-    plot.survival_figure(r, tmp_path / "t.png")
+    survival_plot.survival_figure(r, tmp_path / "t.png")
     _not_blank(tmp_path / "t.png")
 
 
 def test_uncensored_fits_have_no_survival_picture(tmp_path):
     r = gradmle.fit(np.arange(1.0, 20.0), family="weibull")
     with pytest.raises(ValueError, match="censored"):
-        plot.survival_figure(r, tmp_path / "x.png")
+        survival_plot.survival_figure(r, tmp_path / "x.png")
     with pytest.raises(ValueError, match="kind"):
-        plot.survival_figure(r, tmp_path / "x.png", kind="hazard")
+        survival_plot.survival_figure(r, tmp_path / "x.png", kind="hazard")
 
 
 def test_weibull_paper_points_of_a_large_sample_lie_on_the_fitted_line():
     x, e = _censored_weibull(20_000, seed=7, c=1.7, scale=2.0)
     r = gradmle.fit(x, family="weibull", event=e)
-    paper = plot.probability_paper(r)
+    paper = survival_plot.probability_paper(r)
     assert paper.name == "Weibull"
     c, scale = r.params["c"], r.params["scale"]
     # the line is c (log t - log scale)
@@ -212,7 +212,7 @@ def test_weibull_paper_points_of_a_large_sample_lie_on_the_fitted_line():
 def test_each_family_has_its_paper(family, paper):
     x, e = _censored_weibull(3000, seed=8, c=1.0)
     r = gradmle.fit(x + (1.0 if family == "normal" else 0.0), family=family, event=e)
-    p = plot.probability_paper(r)
+    p = survival_plot.probability_paper(r)
     assert p.name == paper and np.all(np.isfinite(p.x)) and np.all(np.isfinite(p.y))
     if family == "exponential":  # the fit is right: the points follow the line
         line = np.interp(p.x, p.line_x, p.line_y)

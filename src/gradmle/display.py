@@ -155,7 +155,8 @@ def _draw_fit(result):
     at hand); otherwise the fitted density over the data (the limiting model's, for a
     run that ended at the boundary)."""
     from .diagnostics_plot import fit_panel
-    from .plot import normal_stats, path_on_surface, survival_panel, trajectories
+    from .plot import normal_stats, path_on_surface, trajectories
+    from .survival_plot import survival_panel
     from .survival import fit_table
 
     ctx = result.context

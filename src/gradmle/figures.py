@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import plot
+from .survival_plot import survival_figure
 
 __all__ = ["KINDS", "result_figure"]
 
@@ -83,7 +84,7 @@ def _diagnostics(result):
     from .display import data_values
 
     if _censored(result):
-        return plot.survival_figure(result)
+        return survival_figure(result)
     if hasattr(result.context.family, "values"):
         raise ValueError("kind='diagnostics' compares a family's distribution with the data; a model of the user's "
                          "has none to draw: kind='path' or kind='trace'")
@@ -103,7 +104,7 @@ def _survival(result):
     if not _censored(result):
         raise ValueError("kind='survival' draws a fit to censored, truncated or weighted data (fit(..., event=...)); "
                          "kind='diagnostics' draws the fit of these data")
-    return plot.survival_figure(result)
+    return survival_figure(result)
 
 
 def _profile(result, param):

@@ -8,13 +8,8 @@
 - ``fit_figure``: one fit, as the command line's ``--plot`` draws it; for a model of
   more than two free parameters (``model_figure``), the traces, the convergence and a
   triangle of two-parameter slices of the log-likelihood through the estimate with the
-  path projected on each; for a fit to censored data, with the two pictures below;
-- ``survival_panel``: a censored fit's survival function S(t) over the Kaplan-Meier
-  estimate of its data and its 95% band (Turnbull's estimate, without a band, for
-  left- or interval-censored data);
-- ``probability_panel``: the data on the fitted family's probability paper
-  (``probability_paper``: the numbers drawn), the fit a straight line;
-- ``survival_figure``: those two side by side;
+  path projected on each; for a fit to censored data, with the two pictures of
+  :mod:`gradmle.survival_plot` below;
 - ``profile_figure``: a profile log-likelihood with its cut, estimate and interval.
 All files are written atomically.
 """
@@ -23,19 +18,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
-from scipy.special import ndtri
 
 from .io import atomic_write
-from .survival import fit_table, kaplan_meier, plotting_positions
+from .survival import fit_table, kaplan_meier
 from .sweep import SWEEP_OUTCOMES
 
 __all__ = ["trajectories", "distances", "stability_map", "fit_figure", "model_figure", "profile_figure", "profile_panel",
            "traces", "new_figure", "convergence_panel", "surface_grid", "contours", "path_line",
-           "write", "normal_stats", "picture_format", "survival_panel", "probability_panel",
-           "probability_paper", "Paper", "survival_figure", "PAPERS"]
+           "write", "normal_stats", "picture_format", "finish", "COLORS"]
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
 OUTCOME_COLORS = ("#4daf4a", "#ff7f00", "#e41a1c", "#377eb8")
@@ -393,7 +385,7 @@ def _picture_class():
     return _PICTURE
 
 
-def _finish(fig, path, tight: bool = True):
+def finish(fig, path, tight: bool = True):
     """Write ``fig`` to ``path`` when one is given (atomically); return it."""
     if path is not None:
         write(fig, path, tight)
@@ -444,7 +436,7 @@ def model_figure(result, path=None):
     more = len(_free(result)) - k
     fig.text(0.5, split - 0.75 * gap / height, "slices of log10(l_max - l) through the estimate, the path projected"
              + (f" (the first {k} of {k + more} free parameters)" if more else ""), fontsize=9, ha="center")
-    return _finish(fig, path, tight=False)
+    return finish(fig, path, tight=False)
 
 
 def traces(axes, result, names) -> None:
@@ -476,6 +468,8 @@ def fit_figure(result, path=None):
     axes = rows[0].subgridspec(1, ncols, wspace=0.25).subplots()
     axes = np.atleast_1d(axes)
     if censored:
+        from .survival_plot import probability_panel, survival_panel
+
         km = kaplan_meier(result)
         below = rows[1].subgridspec(1, 2, wspace=0.25).subplots()
         survival_panel(below[0], result, km)
@@ -491,7 +485,7 @@ def fit_figure(result, path=None):
         traces(axes, result, names)
         ax = axes[-1]
     convergence_panel(ax, result)
-    return _finish(fig, path)
+    return finish(fig, path)
 
 
 def profile_figure(profile):
@@ -541,129 +535,3 @@ def profile_panel(ax, profile) -> None:
     ax.set_title(f"{p.family}: profile of {p.name}, {p.level:.0%} interval [{lo_s}, {hi_s}]", fontsize=9)
     ax.legend(fontsize=7)
     ax.grid(True, alpha=0.3)
-
-
-# -- censored fits ------------------------------------------------------------------------
-
-
-def _estimate(result):
-    """The nonparametric estimate of a censored fit's data (a ValueError for other fits)."""
-    if fit_table(result) is None:
-        raise ValueError("the survival pictures are drawn for fits to censored, truncated or weighted data "
-                         "(gradmle.fit(..., event=...) or a scipy.stats.CensoredData)")
-    return kaplan_meier(result)
-
-
-def survival_panel(ax, result, estimate=None) -> None:
-    """The fitted S(t) over the Kaplan-Meier estimate of the data and its pointwise 95%
-    band (log(-log) transformed, Greenwood's variance), censoring times marked; for
-    left- or interval-censored data over Turnbull's estimate, each interval that holds
-    its mass drawn as a slope across it (S is not determined inside)."""
-    km = estimate if estimate is not None else _estimate(result)
-    t = np.concatenate([[min(0.0, km.times[0])], km.times])
-    s = np.concatenate([[1.0], km.survival])
-    if km.method == "turnbull":
-        starts = np.where(np.isfinite(km.starts), km.starts, t[0])
-        xs = np.column_stack([starts, km.times]).ravel()
-        ys = np.column_stack([s[:-1], km.survival]).ravel()
-        ax.plot(np.concatenate([[t[0]], xs]), np.concatenate([[1.0], ys]), "-", color="black", lw=1.1,
-                label="Turnbull NPMLE")
-    else:
-        ax.step(t, s, where="post", color="black", lw=1.1, label="Kaplan-Meier")
-        lo, hi = np.concatenate([[1.0], km.lower]), np.concatenate([[1.0], km.upper])
-        ax.fill_between(t, lo, hi, step="post", color="grey", alpha=0.3, lw=0,
-                        label=f"{km.level:.0%} band (log-log, Greenwood)")
-        cens = km.events == 0
-        ax.plot(km.times[cens], km.survival[cens], "|", color="black", ms=5, label="censored")
-    grid = np.linspace(t[0], km.times[-1], 400)
-    with np.errstate(all="ignore"):
-        fitted = result.frozen().sf(grid)
-    ax.plot(grid, fitted, "-", color=COLORS[1], lw=1.5, label=f"fitted {result.family}")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("t")
-    ax.set_ylabel("S(t)")
-    ax.set_title(f"{result.family} fit over the nonparametric estimate", fontsize=9)
-    ax.legend(fontsize=6)
-
-
-class Paper(NamedTuple):
-    """What a probability plot draws: the data's points and the fitted model's line in
-    the paper's coordinates, with the axes' names."""
-
-    name: str
-    x: np.ndarray
-    y: np.ndarray
-    line_x: np.ndarray
-    line_y: np.ndarray
-    xlabel: str
-    ylabel: str
-
-
-def _loglog(sf):
-    return np.log(-np.log(sf))
-
-
-def _probit(sf):
-    return ndtri(1.0 - sf)
-
-
-#: family -> (paper, x of t, y of S, axis labels): the papers on which the family's
-#: distribution functions are straight lines; other families get a P-P plot.
-PAPERS = {
-    "weibull": ("Weibull", np.log, _loglog, "log t", "log(-log S)"),
-    "exponential": ("exponential", lambda t: t, lambda sf: -np.log(sf), "t", "-log S"),
-    "lognormal": ("lognormal", np.log, _probit, "log t", "Phi^-1(F)"),
-    "normal": ("normal", lambda t: t, _probit, "t", "Phi^-1(F)"),
-}
-
-
-def probability_paper(result, estimate=None) -> Paper:
-    """The numbers of a censored fit's probability plot. The points: the nonparametric
-    estimate's F at each time something failed, midway between the two levels of its
-    step (:func:`gradmle.survival.plotting_positions`: censoring moves them, as the
-    product-limit estimate does); the line: the fitted F over the same times. On the
-    family's own paper (:data:`PAPERS`: Weibull, x = log t and y = log(-log S);
-    lognormal and normal, y = Phi^-1(F) against log t or t; exponential, -log S against
-    t) the fitted model is a straight line; for the other families, a P-P plot: the
-    points' F against the fitted F at their times, the fit the diagonal."""
-    km = estimate if estimate is not None else _estimate(result)
-    t, f = plotting_positions(km)
-    frozen = result.frozen()
-    if result.family not in PAPERS:
-        fitted = frozen.cdf(t)
-        return Paper("P-P", fitted, f, np.array([0.0, 1.0]), np.array([0.0, 1.0]), f"fitted F ({result.family})",
-                     "F from the nonparametric estimate")
-    name, xt, ys, xlabel, ylabel = PAPERS[result.family]
-    lo, hi = t.min(), t.max()
-    grid = np.geomspace(lo, hi, 200) if xt is np.log else np.linspace(lo, hi, 200)
-    with np.errstate(divide="ignore"):
-        line = ys(frozen.sf(grid))
-    return Paper(name, xt(t), ys(1.0 - f), xt(grid), line, xlabel, ylabel)
-
-
-def probability_panel(ax, result, estimate=None) -> None:
-    """The data on the fitted family's probability paper (:func:`probability_paper`)."""
-    paper = probability_paper(result, estimate)
-    ax.plot(paper.line_x, paper.line_y, "-", color=COLORS[1], lw=1.5, label=f"fitted {result.family}")
-    ax.plot(paper.x, paper.y, "o", color="black", ms=3, mfc="none", label="data (midpoints of the steps)")
-    ax.set_xlabel(paper.xlabel)
-    ax.set_ylabel(paper.ylabel)
-    ax.set_title(f"{paper.name} probability plot", fontsize=9)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=6)
-
-
-def survival_figure(result, path=None, kind: str = "both"):
-    """A censored fit's survival function over the nonparametric estimate
-    (``kind="survival"``), its probability plot (``"probability"``), or both. Returns
-    the Figure; with ``path``, also writes it there."""
-    if kind not in ("both", "survival", "probability"):
-        raise ValueError(f"kind must be 'both', 'survival' or 'probability', got {kind!r}")
-    km = _estimate(result)
-    panels = [survival_panel, probability_panel] if kind == "both" else \
-        [survival_panel if kind == "survival" else probability_panel]
-    fig = new_figure((5.2 * len(panels), 4.2))
-    axes = fig.subplots(1, len(panels))
-    for ax, panel in zip(np.atleast_1d(axes), panels):
-        panel(ax, result, km)
-    return _finish(fig, path)
