@@ -306,3 +306,15 @@ def test_a_sweep_reads_each_point_once(monkeypatch):
     count = Counting(monkeypatch)
     r = gradmle.fit(BIG, family=NORMAL, method="coordinate", step=0.4, n_inner=5, init=INIT)
     assert r.converged and set(count.points.values()) == {1} and r.passes == 1 + len(count.points)
+
+
+def test_values_of_no_points_is_empty():
+    """The surface of a model at no points at all (a picture's empty grid): nothing, not a
+    division by zero in the batching."""
+    jnp = jax.numpy
+
+    m = gradmle.Model(lambda v, mu, sigma: -0.5 * ((v - mu) / sigma) ** 2 - jnp.log(sigma),
+                      params={"mu": "real", "sigma": "positive"})
+    gradmle.fit(np.arange(5.0), family=m, init={"mu": 0.0, "sigma": 1.0})
+    assert m.values(np.zeros((0, 2)), np.arange(5.0)).shape == (0,)
+    np.testing.assert_allclose(m.values(np.array([[0.0, 1.0]]), np.arange(5.0)), [-15.0])

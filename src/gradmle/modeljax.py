@@ -115,6 +115,8 @@ class JaxDerivatives:
         """The total log-likelihood of the chunk at each row of ``thetas``: one
         vectorized call per batch of rows."""
         jax, jnp = self._jax[:2]
+        if len(thetas) == 0:
+            return np.zeros(0)
         batch = max(1, VALUES_BATCH // max(len(chunk), 1))
         with x64(jax):
             fn = _COMPILED.get(("values", self.logpdf, self.blocks))
