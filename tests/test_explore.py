@@ -135,7 +135,10 @@ def test_display_and_missing_extra(x, monkeypatch):
     ex = gradmle.explore(x, max_iter=5)
     bundle = ex._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert repr(ex).startswith("<Explorer normal: gradient")
+    # What a viewer without the widgets shows: the picture as it was, and one line.
+    assert bundle["text/plain"] == repr(ex) and repr(ex).startswith("<Explorer normal: gradient")
+    assert bundle["image/png"] == ex._image.value and _png(bundle["image/png"]).shape[0] > 200
+    assert "5 iterations" in repr(ex) or "1 iteration" in repr(ex)
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
     with pytest.raises(ImportError, match=r"pip install 'gradmle\[notebook\]'"):
         gradmle.explore(x)

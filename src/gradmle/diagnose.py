@@ -82,9 +82,9 @@ class Diagnosis:
         return f"<Diagnosis {self.cause} (bound {self.bound:.4g}): {n} verified remed{'y' if n == 1 else 'ies'}>"
 
     def _repr_html_(self) -> str:
-        from .display import diagnosis_html
+        from .display import diagnosis_display
 
-        return diagnosis_html(self)
+        return diagnosis_display(self)
 
 
 def _g(v: float) -> str:

@@ -24,7 +24,7 @@ from html import escape
 
 import numpy as np
 
-__all__ = ["fit_html", "selection_html", "comparison_html", "stability_html", "diagnosis_html", "badge", "number", "data_values",
+__all__ = ["fit_html", "selection_html", "comparison_html", "stability_html", "diagnosis_html", "badge", "number", "data_values", "plural", "diagnosis_display", "box",
            "STATUS_COLORS", "DPI"]
 
 #: The colour of each status's badge (white text on it): the statuses of a fit
@@ -73,7 +73,13 @@ def badge(status: str) -> str:
 _LABELS = {"ks": "KS", "cvm": "CvM", "ad": "AD"}
 
 
-def _plural(n: int, word: str) -> str:
+def box(inner: str) -> str:
+    """``inner`` in the displays' box: their font, size and line height (a widget's
+    HTML, for one, would otherwise inherit a line height of its own)."""
+    return _div(inner, _BOX)
+
+
+def plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
 
 
@@ -212,7 +218,7 @@ def fit_html(result, intervals: str = "wald") -> str:
     par = result.options.get("parametrization")
     if par:
         data.append(f"parametrization {_e(par)}")
-    run = f"{_plural(result.nit, 'iteration')}, {_plural(result.nfev, 'evaluation')}"
+    run = f"{plural(result.nit, 'iteration')}, {plural(result.nfev, 'evaluation')}"
     if result.passes != 1:
         run += f", {result.passes} passes over the data"
     if "elapsed" in result.info:
@@ -277,6 +283,12 @@ def fit_html(result, intervals: str = "wald") -> str:
 
 
 # -- Diagnosis -----------------------------------------------------------------------------
+
+
+def diagnosis_display(diagnosis) -> str:
+    """A diagnosis shown on its own: :func:`diagnosis_html` in the displays' box (font
+    and size), as it is inside a fit's display."""
+    return _div(diagnosis_html(diagnosis), _BOX)
 
 
 def diagnosis_html(diagnosis) -> str:

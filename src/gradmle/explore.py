@@ -32,7 +32,7 @@ import warnings
 
 import numpy as np
 
-from .display import badge, diagnosis_html
+from .display import badge, box, diagnosis_html, plural
 from .fit import fit
 from .families import get_family
 from .methods import METHODS
@@ -115,7 +115,8 @@ class Explorer:
         for k, v in starts.items():
             self.controls[f"init_{k}"] = w.FloatText(value=v, description=f"start {k}")
         self._bound_label = w.HTML()
-        self._image = w.Image(format="png")
+        # At its own size (a box would stretch it to its width, and soften it).
+        self._image = w.Image(format="png", layout=w.Layout(align_self="flex-start"))
         self._status = w.HTML()
         for c in self.controls.values():
             c.observe(self._changed, names="value")
@@ -216,7 +217,7 @@ class Explorer:
         buf = io.BytesIO()
         self.figure.savefig(buf, format="png", dpi=DPI)
         self._image.value = buf.getvalue()
-        self._status.value = self._status_html()
+        self._status.value = box(self._status_html())
 
     def _stability(self, opts):
         m = METHODS[opts["method"]]
@@ -249,7 +250,7 @@ class Explorer:
         if r is None:
             return f'<div style="color:#c62828">refused: {_escape(self.error)}</div>'
         parts = [f'<div>{badge(r.status)} {_escape(r.message)}</div>',
-                 f'<div style="color:#555">{r.nit} iterations, {r.nfev} evaluations; '
+                 f'<div style="color:#555">{plural(r.nit, "iteration")}, {plural(r.nfev, "evaluation")}; '
                  + ", ".join(f"{k} = {v:.8g}" for k, v in r.params.items()) + "</div>"]
         if not r.converged and r.diagnosis is not None:
             try:
@@ -343,7 +344,7 @@ class Explorer:
             ax.plot(d.size - 1, last[-1] if last.size else 1.0, "x", color="#d62728", ms=9, label="stopped: diverged")
         ax.set_xlabel("update (trace row)")
         ax.set_ylabel("distance to the maximum (statistical scales)")
-        title = f"{r.nit} iterations"
+        title = plural(r.nit, "iteration")
         if self.bound is not None:
             title += f"; step {r.options.get('step', float('nan')):.4g}, stable below {self.bound.bound:.4g}"
         ax.set_title(title, fontsize=9)
@@ -353,11 +354,17 @@ class Explorer:
     # -- display ----------------------------------------------------------------------------
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The live widget; for a viewer without the widgets (a saved notebook opened
+        untrusted, nbviewer), the picture as it was shown and a one-line text."""
+        bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        bundle["text/plain"] = repr(self)
+        if self._image.value:
+            bundle["image/png"] = bytes(self._image.value)
+        return bundle
 
     def __repr__(self) -> str:
         r = self.result
-        state = f"{r.status} after {r.nit} iterations" if r is not None else "refused"
+        state = f"{r.status} after {plural(r.nit, 'iteration')}" if r is not None else "refused"
         return f"<Explorer {self._family}: {self.controls['method'].value}, {state}>"
 
 

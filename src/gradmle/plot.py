@@ -349,7 +349,10 @@ def convergence_panel(ax, result) -> None:
         h, lab = right.get_legend_handles_labels()
         handles, labels = handles + h, labels + lab
     ax.set_xlabel("update (trace row)")
-    ax.set_title(f"{result.family} / {result.method}: {result.status} after {result.nit} iterations", fontsize=9)
+    from .display import plural
+
+    ax.set_title(f"{result.family} / {result.method}: {result.status} after {plural(result.nit, 'iteration')}",
+                 fontsize=9)
     ax.legend(handles, labels, fontsize=7)
     ax.grid(True, which="both", alpha=0.3)
 
