@@ -231,10 +231,21 @@ class FitResult:
             profilers[name] = Profiler(self, name)
         return profile(self, name, level, points, profilers[name])
 
-    def frozen(self):
-        """The fitted distribution as a frozen scipy.stats distribution."""
+    def frozen(self, truncated: bool = True):
+        """The fitted distribution as a frozen scipy.stats distribution. For a fit with
+        ``truncation=``, the distribution of the data seen, the parent restricted to
+        the window (:class:`gradmle.truncated.TruncatedFrozen`: what pictures and
+        goodness-of-fit statistics compare the data with); ``truncated=False`` gives the
+        parent itself."""
         fam = self.context.family
-        return fam.frozen(self.params, self.context.options.data_loc(fam))
+        loc = self.context.options.data_loc(fam)
+        parent = fam.frozen(self.params, loc)
+        window = getattr(fam, "truncation", None)
+        if not truncated or window is None:
+            return parent
+        from .truncated import TruncatedFrozen
+
+        return TruncatedFrozen(parent, window[0] + loc, window[1] + loc)
 
     @property
     def success(self) -> bool:  # the name scipy.optimize users look for
