@@ -37,7 +37,7 @@ DRAWS = {
     "cauchy": lambda r, n: st.cauchy(1, 2).rvs(size=n, random_state=r),
     "geom": lambda r, n: r.geometric(0.3, n).astype(float),
 }
-#: (binom needs its n: it is not among the default candidates' fits without it)
+#: (binom needs its n: test_binom_is_ranked_when_its_n_is_given)
 
 
 @pytest.mark.parametrize("family", list(DRAWS))
@@ -289,3 +289,24 @@ def test_the_command_line_selects_with_free_locations(cli, tmp_path):
     p = cli("select", str(f), "--column", "x", "--families", "gamma,weibull", "--free-loc", "--quiet")
     assert p.returncode == 0, p.stderr
     assert "gamma          3" in p.stdout and "free_loc" in p.stdout
+
+
+def test_binom_is_ranked_when_its_n_is_given(tmp_path, capsys):
+    x = np.random.default_rng(3).binomial(10, 0.3, 2000)
+    by = {r["family"]: r for r in gradmle.select(x).table}
+    assert by["binom"]["status"] == "skipped" and by["binom"]["rank"] is None
+    assert "fixed={'binom': {'n': ...}}" in by["binom"]["message"]
+    s = gradmle.select(x, fixed={"binom": {"n": 10}})
+    row = next(r for r in s.table if r["family"] == "binom")
+    assert s.best == "binom" and row["k"] == 1
+    assert row["loglik"] == pytest.approx(np.sum(st.binom(10, x.mean() / 10).logpmf(x)), rel=1e-12)
+    for bad, words in (({"binom": 10}, "fixed must map a family"), ({"gamma2": {"a": 1}}, "unknown family"),
+                       ({"geom": {"p": 0.5}}, "not among the candidates")):
+        with pytest.raises(ValueError, match=words):
+            gradmle.select(x, families=["binom", "poisson"], fixed=bad)
+    path = tmp_path / "counts.txt"
+    np.savetxt(path, x, fmt="%d")
+    assert cli.main(["select", str(path), "--fixed", "binom:n=10", "--json", "--quiet"]) == 0
+    assert json.loads(capsys.readouterr().out)["best"] == "binom"
+    assert cli.main(["select", str(path), "--fixed", "binom"]) == 2
+    assert "expected FAMILY:NAME=VALUE" in capsys.readouterr().err

@@ -281,6 +281,19 @@ def cmd_select(a) -> int:
     return EXIT_OK if s.best is not None else EXIT_NONE_CONVERGED
 
 
+def _fixed_per_family(text):
+    """``"binom:n=10"`` -> ``{"binom": {"n": 10.0}}`` (items separated by commas)."""
+    if text is None:
+        return None
+    out: dict = {}
+    for part in text.split(","):
+        family, colon, rest = part.partition(":")
+        if not colon or not family.strip():
+            raise UsageError(f"--fixed: expected FAMILY:NAME=VALUE, e.g. binom:n=10, got {part!r}")
+        out.setdefault(family.strip(), {}).update(parse_init(rest, "--fixed"))
+    return out
+
+
 def _run_select(a):
     """The selection the options ask for, printed, and its --plot written."""
     from .select import select
@@ -295,7 +308,8 @@ def _run_select(a):
         raise UsageError("--n-boot is the number of bootstrap replicates of --gof bootstrap: give --gof bootstrap")
     s = select(a.file, families=families, criterion=a.criterion, gof=a.gof, n_boot=a.n_boot or 200, seed=a.seed,
                column=a.column, nonfinite="drop" if a.drop_nonfinite else "raise", workers=a.workers,
-               progress=not a.quiet, **({"free_loc": True} if a.free_loc else {}))
+               progress=not a.quiet, fixed=_fixed_per_family(getattr(a, "fixed", None)),
+               **({"free_loc": True} if a.free_loc else {}))
     _say(json.dumps(s.to_dict(), indent=1, allow_nan=False) if a.json else s.summary())
     if a.plot:
         if s.best is None:

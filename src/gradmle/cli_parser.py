@@ -167,6 +167,8 @@ def _select_arguments(c, own: bool = False) -> None:
         c.add_argument("--free-loc", action="store_true", help="estimate the location of the families whose support "
                        "starts there (exponential, gamma, lognormal, weibull): three-parameter fits")
         c.add_argument("--drop-nonfinite", action="store_true", help="drop NaN and infinite values (default: refuse them)")
+        c.add_argument("--fixed", metavar="FAMILY:NAME=VALUE", help="parameters held fixed, per family, e.g. "
+                       "binom:n=10 (binom is fitted only when its number of trials n is given)")
         c.add_argument("--json", action="store_true", help="print the selection as JSON")
         c.add_argument("--plot", metavar="FILE.png", help="write the four diagnostic pictures of the converged candidates; "
                                                           "the extension names the format (png, svg, pdf, ...)")

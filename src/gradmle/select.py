@@ -264,6 +264,23 @@ def criteria(loglik: float, k: int, n: float) -> dict:
     return {"aic": aic, "aicc": aicc, "bic": k * math.log(n) - 2.0 * loglik}
 
 
+def _fixed_per_family(fixed, names) -> dict:
+    """``fixed`` as {family name: {parameter: value}}, checked: a one-line ValueError for
+    anything else, or a family that is not among the candidates."""
+    if fixed is None:
+        return {}
+    if not isinstance(fixed, dict) or not all(isinstance(v, dict) for v in fixed.values()):
+        raise ValueError(f"fixed must map a family to its fixed parameters, e.g. {{'binom': {{'n': 10}}}}, "
+                         f"got {fixed!r}")
+    out = {}
+    for family, params in fixed.items():
+        name = get_family(family).name
+        if name not in names:
+            raise ValueError(f"fixed names {name!r}, which is not among the candidates: {', '.join(names)}")
+        out[name] = dict(params)
+    return out
+
+
 def _candidates(families) -> list[tuple[str, Family]]:
     if families is None:
         return list(FAMILIES.items())
@@ -358,7 +375,8 @@ class _Data:
 
 def select(data, families=None, criterion: str = "aic", gof: str | None = None, n_boot: int = 200, seed=None, *,
            column=None, event=None, weights=None, entry=None, truncation=None, nonfinite: str = "raise",
-           max_values: int | None = None, workers: int | None = None, progress=True, **options) -> Selection:
+           max_values: int | None = None, workers: int | None = None, progress=True, fixed: dict | None = None,
+           **options) -> Selection:
     """Fit each candidate family to ``data`` and rank them by ``criterion``.
 
     Parameters
@@ -396,6 +414,10 @@ def select(data, families=None, criterion: str = "aic", gof: str | None = None, 
     progress : bool or callable
         A progress bar of the bootstrap on standard error (shown on a terminal for work
         longer than a second), or a callable ``progress(done, total)``.
+    fixed : dict, optional
+        Parameters held fixed, per family: ``{"binom": {"n": 10}}``. A family with a
+        known parameter (binom's number of trials) is fitted only when it is given here;
+        otherwise it stays in the table as skipped, saying how to give it.
     **options
         Passed to every fit (``method``, ``tol``, ``max_iter``, ...).
 
@@ -420,7 +442,7 @@ def select(data, families=None, criterion: str = "aic", gof: str | None = None, 
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, (int, np.integer))
                                 or workers < 1):
         raise ValueError(f"workers must be a whole number >= 1, got {workers!r}")
-    for key in ("family", "init", "fixed", "columns"):
+    for key in ("family", "init", "columns"):
         if key in options:
             raise TypeError(f"select() does not take {key}=: it is particular to one family (fit that family "
                             "with gradmle.fit)")
@@ -453,6 +475,7 @@ def select(data, families=None, criterion: str = "aic", gof: str | None = None, 
 
         notes.append(f"free_loc: the location is estimated for {', '.join(FREE_LOC)}; the other families are fitted "
                      "as they are (those on the line estimate theirs, the other positive ones keep loc = 0)")
+    fixed = _fixed_per_family(fixed, [n for n, _ in candidates])
     fit_kw = dict(options, nonfinite="raise" if data_.x is not None else nonfinite, event=event, weights=weights,
                   entry=entry, truncation=truncation)
     if column is not None and data_.x is None and not censored:
@@ -463,7 +486,15 @@ def select(data, families=None, criterion: str = "aic", gof: str | None = None, 
             rows.append(_row(name, SKIPPED, f"not tried: {count} values are outside its support "
                                             f"({fam.support.rule}), the first {first!r}"))
             continue
+        missing = [k for k in fam.known if k not in fixed.get(name, {})]
+        if missing:
+            example = ", ".join(f"{k!r}: ..." for k in missing)
+            rows.append(_row(name, SKIPPED, f"not tried: its {', '.join(missing)} is known, not estimated: give it "
+                                            f"as fixed={{{name!r}: {{{example}}}}}"))
+            continue
         kw = dict(fit_kw, free_loc=True) if free_loc and name in FREE_LOC else fit_kw
+        if name in fixed:
+            kw = dict(kw, fixed=fixed[name])
         rows.append(_candidate(name, fam, data_, kw, results))
     if gof == "bootstrap":
         from .bootstrap import bootstrap
