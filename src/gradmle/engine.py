@@ -51,6 +51,15 @@ class Options:
     #: The columns of a file, dict or DataFrame the family receives by name (None:
     #: the default, see gradmle.fit).
     columns: tuple | None = None
+    #: The arguments of gradmle.fit that say what the data are, where the run's family
+    #: is built from them (censored, truncated or weighted data: the family as given,
+    #: ``event``, ``weights``, ``entry``, ``truncation``); in ``result.options`` only.
+    data_args: dict = field(default_factory=dict)
+
+    def public(self) -> dict:
+        """``result.options``: :meth:`kwargs` with the arguments that built the family
+        (``gradmle.fit(data, **result.options)`` runs it again, censoring and all)."""
+        return {**self.kwargs(), **self.data_args}
 
     def kwargs(self) -> dict:
         """The arguments of :func:`gradmle.fit` that reproduce this run."""
@@ -137,7 +146,8 @@ def _check_columns(fam: Family, columns) -> tuple | None:
 
 
 def check_options(family="normal", method="auto", step=None, init=None, max_iter=1000, tol=1e-10, n_inner=None,
-                  n_outer=None, parametrization=None, fixed=None, nonfinite="raise", columns=None) -> Options:
+                  n_outer=None, parametrization=None, fixed=None, nonfinite="raise", columns=None,
+                  data_args=None) -> Options:
     """Validate every option of :func:`gradmle.fit`; returns them in canonical form.
     Every refusal is one sentence naming the value and what is allowed."""
     fam = get_family(family)
@@ -174,7 +184,7 @@ def check_options(family="normal", method="auto", step=None, init=None, max_iter
     # A registered family is named; any other (a family of the user's) is kept as it is.
     family = fam.name if _kind(fam) == "family" else fam
     return Options(family, m.name, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed, nonfinite,
-                   columns)
+                   columns, dict(data_args or {}))
 
 
 class RunContext(NamedTuple):
@@ -505,7 +515,7 @@ def _result(fam: Family, reduced: Reduced, options: Options, out: dict, info: di
         family=fam.name,
         method=options.method,
         n=reduced.n,
-        options=options.kwargs(),
+        options=options.public(),
         info=info,
         outcome=outcome,
         passes=source.passes,
@@ -536,7 +546,7 @@ def refit(result: FitResult, **changes) -> FitResult:
         kw.pop("init", None)
     if kw.get("n_outer") is not None:
         kw.pop("max_iter", None)
-    opts = check_options(**kw)
+    opts = check_options(**kw, data_args=base.data_args)
     return run(ctx.family, ctx.reduced, opts)
 
 
@@ -568,10 +578,13 @@ def limit_fit(fam: Family, reduced: Reduced, options: Options | None = None) -> 
     convert = getattr(fam, "limit_stats", None)
     limit = replace_stats(reduced, convert(reduced.stats)) if convert is not None else \
         reduce_record(target, reduced.record)
+    # Data that built the family (censoring, weights) build the limit's too, by name.
+    data_args = {**options.data_args, "family": target.name} if options and options.data_args else None
     try:
-        return run(target, limit, check_options(spec, "closed_form", parametrization=natural, fixed=fixed))
+        return run(target, limit, check_options(spec, "closed_form", parametrization=natural, fixed=fixed,
+                                                data_args=data_args))
     except ValueError:  # no closed form (with those parameters held): iterate
-        return run(target, limit, check_options(spec, "auto", fixed=fixed))
+        return run(target, limit, check_options(spec, "auto", fixed=fixed, data_args=data_args))
 
 
 def replace_stats(reduced: Reduced, stats) -> Reduced:

@@ -179,6 +179,11 @@ def fit(
             what = ", ".join(extra) or "censored data"
             raise ValueError(f"free_loc=True is fitted by its own profile-likelihood method and does not take {what}")
         return fit_free_loc(data, family, tol=tol, max_iter=max_iter, nonfinite=nonfinite, columns=columns)
+    # What built the run's family from the data, for result.options to run it again.
+    given = {"event": event, "weights": weights, "entry": entry, "truncation": truncation}
+    data_args = {k: v for k, v in given.items() if v is not None}
+    if data_args or is_censored_input(data):
+        data_args = {"family": family, **data_args}
     if event is not None or entry is not None or truncation is not None or is_censored_input(data):
         data, family, fixed = censored(data, family, fixed, event, weights, entry, truncation)
     elif weights is not None:
@@ -188,5 +193,5 @@ def fit(
                              "model")
         data = Weighted(data, weights)
     opts = engine.check_options(family, method, step, init, max_iter, tol, n_inner, n_outer, parametrization, fixed,
-                                nonfinite, columns)
+                                nonfinite, columns, data_args)
     return engine.fit(data, opts)

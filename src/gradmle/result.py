@@ -423,7 +423,11 @@ def _options(options: dict) -> dict:
     user's (an object, which JSON cannot hold) by its repr, ``<Model name: params>``,
     which names it without passing for a registered family of the same name."""
     family = options.get("family")
-    return _plain(dict(options, family=family if isinstance(family, str) else repr(family)))
+    out = dict(options, family=family if isinstance(family, str) else repr(family))
+    for key in ("event", "weights", "entry"):  # per-observation arrays: named, not copied
+        if key in out:
+            out[key] = f"<{np.size(out[key])} values>"
+    return _plain(out)
 
 
 def _plain(v):
