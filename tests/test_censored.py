@@ -345,3 +345,21 @@ def test_the_command_line_reads_a_truncation(cli, tmp_path):
     for bad, words in (("1.3,a", "takes numbers LO,HI"), ("2", "outside the truncation range")):
         p = cli("fit", str(f), "--column", "x", "--family", "exponential", "--truncation", bad)
         assert p.returncode == 2 and words in p.stderr and "Traceback" not in p.stderr
+
+
+def test_a_censored_t_whose_df_runs_to_infinity_ends_at_once():
+    """The tails of censored data are computed up to df = SHAPE_MAX; a run held there with
+    the likelihood still rising ends after a few iterations as running away to the Normal
+    limit (it used to wait out max_iter, ~50 refused trial steps per iteration)."""
+    from gradmle.families.tails import SHAPE_MAX
+
+    x = np.random.default_rng(2).normal(0, 1, 400)
+    event = np.random.default_rng(3).random(400) < 0.8
+    r = gradmle.fit(x, family="student_t", event=event)
+    assert r.status == "boundary" and r.nfev < 100, (r.nfev, r.message)
+    assert r.params["df"] >= 0.5 * SHAPE_MAX and "normal limit" in r.message and "stayed there" in r.message
+    assert r.limit_fit.params == gradmle.fit(x, family="normal", event=event).params
+    held = gradmle.fit(x, family="student_t", event=event, fixed={"loc": 0.0})
+    assert held.status == "boundary" and held.nfev < 100
+    t = gradmle.fit(np.random.default_rng(2).standard_t(4, 400), family="student_t", event=event)
+    assert t.converged and 2 < t.params["df"] < 8

@@ -264,6 +264,20 @@ class Censored(PassFamily):
         self.limit_params, self.limit_names = base.limit_params, base.limit_names
         self.limit_family = Censored(base.limit_family, table, truncation) if base.limit_family else None
 
+    def pinned(self, theta) -> tuple | None:
+        """``(index, why)`` while the boundary parameter (a Student-t's df) sits at the
+        end of the range over which the tails are computed, SHAPE_MAX: every step
+        beyond is refused there, so a run whose likelihood still rises that way would
+        wait out its iterations; the driver ends it after a few (it runs away to the
+        limit model, which :meth:`limit` names). None elsewhere."""
+        if not self.limit_params:
+            return None
+        i = self.param_names.index(self.limit_params[0])
+        if theta[i] < 0.5 * SHAPE_MAX:
+            return None
+        return i, (f"{self.limit_params[0]} reached {theta[i]:.3g}, the end of the range over which the tails of "
+                   f"censored data are computed ({SHAPE_MAX:g})")
+
     def limit(self, result) -> str | None:
         if not self.limit_params:
             return None

@@ -104,6 +104,11 @@ class Monitor:
         # The family's own scales in the hot loop; the problem's (which never raise)
         # where they cannot be computed.
         self.scales_of = fam.scales
+        # A family whose parameter can be held at the end of a computed range (censored
+        # data: a Student-t's df at the tails' limit) says so; PINNED iterations there end
+        # the run as one that ran away towards that end.
+        self.pin = getattr(fam, "pinned", None)
+        self.pinned = 0
 
     def _measure(self, theta, grad_u):
         pb = self.problem
@@ -200,6 +205,18 @@ class Monitor:
             return "converged", Outcome("converged", None, it), (
                 f"converged after {it} iterations{at}: the distance to the optimum and the last step are below "
                 f"tol = {self.tol:g} relative to each parameter's size (scaled gradient {gn:.2g})")
+        if self.pin is not None:
+            hit = self.pin(theta)
+            free = pb.free
+            # (only while the likelihood rises that way: g is the gradient in the free ones)
+            rising = hit is not None and hit[0] in free and g[free.index(hit[0])] > 0
+            self.pinned = self.pinned + 1 if rising else 0
+            if self.pinned >= PINNED:
+                i, why = hit
+                name = pb.family.param_names[i]
+                return "diverged", Outcome("ran_away", name, it, self.show(i, prev_theta[i]), self.show(i, theta[i])), (
+                    f"{why} at iteration {it}, and stayed there for {PINNED} iterations with the likelihood still "
+                    "rising that way")
         if state.stalled == "singular":
             return "stalled", Outcome("singular", None, it), (
                 f"stalled at iteration {it}: the information matrix is singular or not finite here ("
@@ -321,6 +338,9 @@ class Monitor:
 
 #: Iterations between two calls of a progress callback.
 PROGRESS_EVERY = 4096
+#: Iterations in a row a parameter may sit at the end of a family's computed range (see
+#: Censored.pinned) before the run ends as one that ran away towards it.
+PINNED = 3
 
 
 def drive(problem: Problem, stepper: Stepper, u0: tuple, max_iter: int, tol: float, frame, progress=None) -> dict:
