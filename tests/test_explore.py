@@ -155,3 +155,21 @@ def test_a_model_of_the_users(x):
     _same_run(ex.result, x, ex.options)
     assert ex.optimum.params == pytest.approx({"mu": x.mean(), "sigma": x.std()}, rel=1e-8)
     assert ex.figure.axes[0].collections, "no contours"
+
+
+def test_the_controls_hold_what_fit_would_run(x):
+    """A step in large data units is not clamped to the control's range, and the defaults
+    are fit's own (coordinates, n_inner)."""
+    big = x * 1e4
+    ex = gradmle.explore(big, method="gradient", step=5e7, init={"mu": 1e4, "sigma": 2e4}, max_iter=7000)
+    assert ex.options["step"] == 5e7 and ex.options["max_iter"] == 7000
+    assert 10 ** ex.controls["step"].max > 100 * ex.bound.bound
+    _same_run(ex.result, big, ex.options)
+    t = np.random.default_rng(1).standard_t(4, 300)
+    st = gradmle.explore(t, family="student_t", max_iter=5)
+    assert st.options["parametrization"] == gradmle.fit(t, family="student_t").options["parametrization"]
+    ex.set(method="coordinate")
+    assert ex.options["n_inner"] == gradmle.fit(big, method="coordinate", max_iter=1).options["n_inner"]
+    for init in (None, {"mu": 0.0, "sigma": 1.0}):
+        with pytest.raises(ValueError, match="unknown parametrization 'logsigma'; valid: sigma"):
+            gradmle.explore(x, parametrization="logsigma", init=init)

@@ -63,6 +63,17 @@ def _round(v: float) -> float:
     return float(f"{v:.6g}")
 
 
+def _step_range(step, bound) -> tuple[int, int]:
+    """log10 of the ends of the step control: STEP_RANGE, widened to hold the step given
+    and the stability bound with three decades below and two above (a step is in units
+    of theta^2: data in large units have large steps)."""
+    lo, hi = math.log10(STEP_RANGE[0]), math.log10(STEP_RANGE[1])
+    for v in (step, bound):
+        if v is not None and math.isfinite(v) and v > 0:
+            lo, hi = min(lo, math.floor(math.log10(v)) - 3), max(hi, math.ceil(math.log10(v)) + 2)
+    return lo, hi
+
+
 class Explorer:
     """The explorer of :func:`explore`: ``controls`` (name -> widget), ``widget`` (the
     whole box, what the notebook displays), ``result`` (the last fit, None when the
@@ -99,17 +110,22 @@ class Explorer:
         m = METHODS[method]
         step = m.default_step if step is None and m.takes_step else step
         names = tuple(fam.parametrizations())
+        parametrization = fam.default_parametrization if parametrization is None else parametrization
+        if parametrization not in names:
+            raise ValueError(f"unknown parametrization {parametrization!r}; valid: {', '.join(names)}")
+        lo, hi = _step_range(step, self._fixed_bound(method, parametrization, n_inner, starts))
+        iterations = max(MAX_ITER_LIMIT, max_iter, n_outer or 0)
         self.controls = {
             "method": w.Dropdown(options=list(METHODS), value=method, description="method"),
-            "step": w.FloatLogSlider(value=step if step else 0.1, base=10, min=math.log10(STEP_RANGE[0]),
-                                     max=math.log10(STEP_RANGE[1]), step=0.01, description="step",
-                                     continuous_update=False, readout_format=".4g"),
-            "max_iter": w.IntSlider(value=max_iter, min=1, max=MAX_ITER_LIMIT, description="iterations",
+            "step": w.FloatLogSlider(value=step if step else 0.1, base=10, min=lo, max=hi, step=0.01,
+                                     description="step", continuous_update=False, readout_format=".4g"),
+            "max_iter": w.IntSlider(value=max_iter, min=1, max=iterations, description="iterations",
                                     continuous_update=False),
-            "parametrization": w.Dropdown(options=list(names), value=parametrization or names[0],
-                                          description="coordinates"),
-            "n_inner": w.IntSlider(value=n_inner or 1, min=1, max=50, description="n_inner", continuous_update=False),
-            "n_outer": w.IntSlider(value=n_outer or max_iter, min=1, max=MAX_ITER_LIMIT, description="n_outer",
+            "parametrization": w.Dropdown(options=list(names), value=parametrization, description="coordinates"),
+            # (fit's own default for block-coordinate ascent: 10 steps per block)
+            "n_inner": w.IntSlider(value=n_inner or 10, min=1, max=max(50, n_inner or 0), description="n_inner",
+                                   continuous_update=False),
+            "n_outer": w.IntSlider(value=n_outer or max_iter, min=1, max=iterations, description="n_outer",
                                    continuous_update=False),
         }
         for k, v in starts.items():
@@ -139,6 +155,17 @@ class Explorer:
         self.update()
 
     # -- the controls -----------------------------------------------------------------
+
+    def _fixed_bound(self, method, parametrization, n_inner, starts):
+        """The stability bound of a fixed-step ``method`` at the maximum (None for the
+        others or when it cannot be computed): where the step control must reach."""
+        if not METHODS[method].has_bound:
+            return None
+        try:
+            return stability(self._data, self._family, method, parametrization, n_inner or 10, starts,
+                             self._fixed or None).bound
+        except (ValueError, ArithmeticError):
+            return None
 
     def set(self, **values) -> "Explorer":
         """Set several controls at once (``step=0.5, method="fisher", init={"mu": 1}``)
