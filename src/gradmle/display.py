@@ -288,7 +288,7 @@ def fit_html(result, intervals: str = "wald") -> str:
 def diagnosis_display(diagnosis) -> str:
     """A diagnosis shown on its own: :func:`diagnosis_html` in the displays' box (font
     and size), as it is inside a fit's display."""
-    return _div(diagnosis_html(diagnosis), _BOX)
+    return box(diagnosis_html(diagnosis))
 
 
 def diagnosis_html(diagnosis) -> str:

@@ -31,11 +31,6 @@ __all__ = ["KINDS", "result_figure"]
 KINDS = ("auto", "path", "trace", "convergence", "diagnostics", "survival", "profile")
 
 
-def _free(result) -> list[str]:
-    fixed = result.options.get("fixed") or {}
-    return [k for k in result.params if k not in fixed]
-
-
 def _censored(result) -> bool:
     from .survival import fit_table
 
@@ -43,7 +38,7 @@ def _censored(result) -> bool:
 
 
 def _path(result):
-    names = _free(result)
+    names = plot.free_params(result)
     model = hasattr(result.context.family, "values")
     if len(names) > 2 and model:
         return plot.model_figure(result)
@@ -60,7 +55,7 @@ def _path(result):
 
 
 def _trace(result):
-    names = _free(result)
+    names = plot.free_params(result)
     cols = min(len(names) + 1, 4)
     rows = -(-(len(names) + 1) // cols)
     fig = plot.new_figure((3.6 * cols, 3.2 * rows))
@@ -108,7 +103,7 @@ def _survival(result):
 
 
 def _profile(result, param):
-    names = _free(result)
+    names = plot.free_params(result)
     if param is not None:
         if param not in result.params:
             raise ValueError(f"no parameter {param!r} in this {result.family} fit; parameters: {', '.join(names)}")

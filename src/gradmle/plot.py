@@ -26,7 +26,7 @@ from .survival import fit_table, kaplan_meier
 from .sweep import SWEEP_OUTCOMES
 
 __all__ = ["trajectories", "distances", "stability_map", "fit_figure", "model_figure", "profile_figure", "profile_panel",
-           "traces", "new_figure", "convergence_panel", "surface_grid", "contours", "path_line",
+           "traces", "free_params", "new_figure", "convergence_panel", "surface_grid", "contours", "path_line",
            "write", "normal_stats", "picture_format", "finish", "COLORS"]
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f")
@@ -167,7 +167,8 @@ SLICE_GRID = 30
 SLICE_PARAMS = 6
 
 
-def _free(result) -> list[str]:
+def free_params(result) -> list[str]:
+    """The names of a fit's parameters that were not held fixed."""
     fixed = result.options.get("fixed") or {}
     return [k for k in result.params if k not in fixed]
 
@@ -257,7 +258,7 @@ def path_on_surface(ax, result, grid: int = 60, max_points: int = 2000, limits=N
     cut at its edge); ``surface``: the grid of values over that frame, when already at
     hand (:func:`surface_grid`)."""
     fam = result.context.family
-    names = _free(result) if hasattr(fam, "values") else list(result.params)
+    names = free_params(result) if hasattr(fam, "values") else list(result.params)
     if limits is None:
         t0, t1 = result.trace[names[0]], result.trace[names[1]]
         ok = np.isfinite(t0) & np.isfinite(t1)
@@ -282,7 +283,7 @@ def surface_grid(result, xs, ys, max_points: int = 2000) -> np.ndarray:
     NaN where it is not finite."""
     fam = result.context.family
     if hasattr(fam, "values"):  # a model: every point in one vectorized pass
-        names = _free(result)
+        names = free_params(result)
         return model_surface(result, _slice_points(result, names[0], names[1], xs, ys)).reshape(len(ys), len(xs))
     return family_grid(result, list(result.params), xs, ys, max_points)
 
@@ -401,7 +402,7 @@ def model_figure(result, path=None):
     log-likelihood through the estimate, SLICE_GRID x SLICE_GRID points each (all
     evaluated in one pass: :func:`model_surface`), the path projected on each. Returns
     the Figure; with ``path``, also writes it there."""
-    shown = _free(result)[:SLICE_PARAMS]
+    shown = free_params(result)[:SLICE_PARAMS]
     k = len(shown)
     # Two grids placed by hand: a layout engine (or a tight bounding box) would spend
     # longer on 30-odd axes than the slices take.
@@ -436,7 +437,7 @@ def model_figure(result, path=None):
             ax.tick_params(labelsize=7)
             done += 1
     first.legend(fontsize=6)
-    more = len(_free(result)) - k
+    more = len(free_params(result)) - k
     fig.text(0.5, split - 0.75 * gap / height, "slices of log10(l_max - l) through the estimate, the path projected"
              + (f" (the first {k} of {k + more} free parameters)" if more else ""), fontsize=9, ha="center")
     return finish(fig, path, tight=False)
@@ -460,9 +461,9 @@ def fit_figure(result, path=None):
     ``path``, also writes it there."""
     names = list(result.params)
     if hasattr(result.context.family, "values"):  # a model of the user's
-        if len(_free(result)) > 2:
+        if len(free_params(result)) > 2:
             return model_figure(result, path)
-        names = _free(result)
+        names = free_params(result)
     two = len(names) == 2
     ncols = 2 if two else len(names) + 1
     censored = fit_table(result) is not None
